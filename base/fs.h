@@ -1,0 +1,36 @@
+// Small filesystem helpers with Result errors that name the path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace berth {
+
+Result<std::string> read_file(const std::string& path);
+// Writes the whole file: a temporary in the same directory, fsync, then rename(2), so a
+// reader sees the old content or the new, never half (state files, image indexes).
+Result<> write_file_atomic(const std::string& path, const std::string& content,
+                           mode_t mode = 0644);
+// Writes into an existing file without truncating first (cgroup and /proc files want this).
+Result<> write_file(const std::string& path, const std::string& content);
+// mkdir -p.
+Result<> make_dirs(const std::string& path, mode_t mode = 0755);
+// rm -rf that does not follow symlinks and does not cross into other mounts.
+Result<> remove_tree(const std::string& path);
+bool path_exists(const std::string& path);
+bool is_directory(const std::string& path);
+// Names in a directory, without "." and "..". Missing directory: empty list.
+Result<std::vector<std::string>> list_dir(const std::string& path);
+// "a/b" + "c" -> "a/b/c" (no normalisation; for trusted paths only: image content is resolved
+// with openat2(RESOLVE_IN_ROOT) instead, see oci/ and runtime/).
+std::string path_join(const std::string& a, const std::string& b);
+std::string dir_name(const std::string& path);
+std::string base_name(const std::string& path);
+// A path component made of the given bytes, safe to use as a temp-file suffix.
+std::string random_hex(size_t bytes);
+
+}  // namespace berth

@@ -1,0 +1,84 @@
+#include "base/trace.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <utility>
+
+namespace berth {
+
+namespace {
+bool g_trace = false;
+
+void emit(const std::string& line) {
+  std::string s = line + "\n";
+  ssize_t unused = ::write(STDERR_FILENO, s.data(), s.size());
+  (void)unused;
+}
+
+template <size_t N>
+std::string flags_str(unsigned long flags, const std::pair<unsigned long, const char*> (&names)[N]) {
+  std::string out;
+  for (const auto& [bit, name] : names) {
+    if ((flags & bit) == bit && bit != 0) {
+      if (!out.empty()) out += "|";
+      out += name;
+      flags &= ~bit;
+    }
+  }
+  if (flags != 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%lx", flags);
+    if (!out.empty()) out += "|";
+    out += buf;
+  }
+  return out.empty() ? "0" : out;
+}
+}  // namespace
+
+void set_trace(bool on) { g_trace = on; }
+bool trace_enabled() { return g_trace; }
+
+void trace_step(int index, int total, const char* name, const char* why) {
+  if (!g_trace) return;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "[%02d/%02d] ", index, total);
+  emit(std::string(buf) + name + ": " + why);
+}
+
+void trace_syscall(const std::string& text) {
+  if (!g_trace) return;
+  emit("        " + text);
+}
+
+void trace_note(const std::string& text) {
+  if (!g_trace) return;
+  emit(text);
+}
+
+std::string mount_flags_str(unsigned long flags) {
+  static const std::pair<unsigned long, const char*> names[] = {
+      {MS_RDONLY, "MS_RDONLY"},   {MS_NOSUID, "MS_NOSUID"},     {MS_NODEV, "MS_NODEV"},
+      {MS_NOEXEC, "MS_NOEXEC"},   {MS_REMOUNT, "MS_REMOUNT"},   {MS_BIND, "MS_BIND"},
+      {MS_REC, "MS_REC"},         {MS_PRIVATE, "MS_PRIVATE"},   {MS_SLAVE, "MS_SLAVE"},
+      {MS_SHARED, "MS_SHARED"},   {MS_RELATIME, "MS_RELATIME"}, {MS_STRICTATIME, "MS_STRICTATIME"},
+      {MS_NOATIME, "MS_NOATIME"}, {MS_MOVE, "MS_MOVE"},
+  };
+  return flags_str(flags, names);
+}
+
+std::string clone_flags_str(unsigned long flags) {
+  static const std::pair<unsigned long, const char*> names[] = {
+      {CLONE_NEWNS, "CLONE_NEWNS"},         {CLONE_NEWPID, "CLONE_NEWPID"},
+      {CLONE_NEWUTS, "CLONE_NEWUTS"},       {CLONE_NEWIPC, "CLONE_NEWIPC"},
+      {CLONE_NEWNET, "CLONE_NEWNET"},       {CLONE_NEWUSER, "CLONE_NEWUSER"},
+      {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {CLONE_NEWTIME, "CLONE_NEWTIME"},
+  };
+  return flags_str(flags, names);
+}
+
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace berth

@@ -1,0 +1,32 @@
+// --trace: narrate each container setup step and the syscalls it makes, for learners.
+//
+//   [07/15] pivot_root: make the image the new /, then detach the old root
+//           pivot_root(".", ".")  umount2("/", MNT_DETACH)
+//
+// Output goes to stderr, unbuffered, with write(2) only, so it is safe to call in the
+// child between clone() and execve() (no locks, no allocation in trace_syscall's fast path
+// when tracing is off).
+#pragma once
+
+#include <string>
+
+namespace berth {
+
+// Turned on by the CLI's --trace; inherited across clone() as plain memory.
+void set_trace(bool on);
+bool trace_enabled();
+
+// "[index/total] name: why"
+void trace_step(int index, int total, const char* name, const char* why);
+// "        syscall text" (indented under the current step).
+void trace_syscall(const std::string& text);
+// A free-form line, for work outside a step table (e.g. "loading layer sha256:...").
+void trace_note(const std::string& text);
+
+// Decoders used by trace lines: "MS_BIND|MS_REC|MS_RDONLY", "CLONE_NEWNS|CLONE_NEWPID".
+std::string mount_flags_str(unsigned long flags);
+std::string clone_flags_str(unsigned long flags);
+// Shell-style quoting of a string for trace output: "\"/proc\"".
+std::string quote(const std::string& s);
+
+}  // namespace berth

@@ -34,6 +34,12 @@ class Error {
   }
 
   std::string message() const;
+  const std::vector<std::string>& contexts() const { return context_; }
+
+  // A flat byte form, for sending an error from a container's child process to its parent
+  // over a socket (the child must not unwind, so it reports and exits instead).
+  std::string serialize() const;
+  static Error deserialize(const std::string& bytes);
 
  private:
   int errno_ = 0;
@@ -71,15 +77,20 @@ inline Error wrap(Error e, std::string what) {
 // TRY(expr): evaluate a Result; on error return it (optionally with context) from the caller.
 #define BERTH_CONCAT_(a, b) a##b
 #define BERTH_CONCAT(a, b) BERTH_CONCAT_(a, b)
+// A single statement (do/while), so `if (x) TRY(f());` does what it says.
 #define TRY_IMPL_(tmp, expr)                                       \
-  auto tmp = (expr);                                               \
-  if (!tmp) return std::unexpected(std::move(tmp).error())
+  do {                                                             \
+    auto tmp = (expr);                                             \
+    if (!tmp) return std::unexpected(std::move(tmp).error());      \
+  } while (0)
 #define TRY(expr) TRY_IMPL_(BERTH_CONCAT(try_tmp_, __LINE__), expr)
 
 // TRY_CTX(expr, "context"): same, adding a context string on the way out.
 #define TRY_CTX_IMPL_(tmp, expr, ctx)                              \
-  auto tmp = (expr);                                               \
-  if (!tmp) return std::unexpected(::berth::wrap(std::move(tmp).error(), ctx))
+  do {                                                             \
+    auto tmp = (expr);                                             \
+    if (!tmp) return std::unexpected(::berth::wrap(std::move(tmp).error(), ctx)); \
+  } while (0)
 #define TRY_CTX(expr, ctx) TRY_CTX_IMPL_(BERTH_CONCAT(try_tmp_, __LINE__), expr, ctx)
 
 // ASSIGN_OR_RETURN(lhs, expr): `ASSIGN_OR_RETURN(auto fd, open_file(p));`

@@ -1,0 +1,55 @@
+// berth's entry point: global flags, the subcommands, errors turned into text and exit codes.
+#include <algorithm>
+#include <cstdio>
+
+#include "base/trace.h"
+#include "cli/commands.h"
+
+namespace berth::cli {
+
+Result<engine::Engine> open_engine(const Globals& g) {
+  return engine::Engine::open(engine::StateRoot::from_flag(g.root));
+}
+
+int report(const Error& e, int code) {
+  std::fprintf(stderr, "berth: %s\n", e.message().c_str());
+  return code;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"berth: run containers and compose stacks without a daemon"};
+  app.name("berth");
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  app.add_option("--root", g.root, "State root (default /var/lib/berth and /run/berth)");
+  app.add_flag("--trace", g.trace, "Narrate every container setup step and its syscalls");
+  app.add_option("--log-level", g.log_level, "Log level (debug, info, warn, error)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  int exit_code = 0;
+  register_image_commands(app, g, &exit_code);
+  register_run_command(app, g, &exit_code);
+  register_container_commands(app, g, &exit_code);
+  app.parse_complete_callback([&g] { set_trace(g.trace); });
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i] != "run") continue;
+    if (i > 0 && (args[i - 1] == "--root" || args[i - 1] == "--log-level")) continue;
+    size_t image = split_container_args(*app.get_subcommand("run"), args, i + 1);
+    if (image < args.size() && args[image] == "--") image++;
+    container_args().assign(args.begin() + static_cast<long>(std::min(image, args.size())), args.end());
+    args.resize(std::min(image, args.size()));
+    break;
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // docker exits 125 for a bad flag to `run`; CLI11 uses 1 and higher.
+    return rc == 0 ? 0 : 125;
+  }
+  return exit_code;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,147 @@
+// Image verbs: load, import, images, tag, rmi, save (docker's flags and output).
+#include <ctime>
+#include <cstdio>
+
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "cli/table.h"
+
+namespace berth::cli {
+
+namespace {
+
+int64_t seconds_since(const std::string& rfc3339) {
+  struct tm tm = {};
+  if (!::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+  return static_cast<int64_t>(std::time(nullptr) - ::timegm(&tm));
+}
+
+std::string short_id(const std::string& id) {
+  std::string hex = starts_with(id, "sha256:") ? id.substr(7) : id;
+  return hex.substr(0, 12);
+}
+
+struct ImageRow {
+  std::string repository = "<none>", tag = "<none>";
+};
+
+ImageRow split_name(const std::string& name) {
+  ImageRow row;
+  auto ref = oci::parse_reference(name);
+  if (!ref) return row;
+  row.repository = ref->familiar_repository();
+  row.tag = ref->tag.empty() ? "<none>" : ref->tag;
+  return row;
+}
+
+int list_images(const Globals& g, bool quiet, const std::string& format) {
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  auto images = eng->images().list_images();
+  if (!images) return report(images.error());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& img : *images) {
+    std::vector<std::string> names = img.names.empty() ? std::vector<std::string>{""} : img.names;
+    for (const auto& n : names) {
+      ImageRow r = n.empty() ? ImageRow{} : split_name(n);
+      int64_t age = seconds_since(img.created);
+      std::string created = age < 0 ? "N/A" : human_duration_ago(age);
+      if (quiet) {
+        std::puts(short_id(img.id).c_str());
+        break;
+      }
+      if (format == "json") {
+        Json j = {{"Repository", r.repository}, {"Tag", r.tag}, {"ID", short_id(img.id)},
+                  {"CreatedAt", img.created},   {"CreatedSince", created},
+                  {"Size", human_size(img.size)}};
+        std::puts(j.dump().c_str());
+        continue;
+      }
+      rows.push_back({r.repository, r.tag, short_id(img.id), created, human_size(img.size)});
+    }
+  }
+  if (!quiet && format != "json") print_table({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}, rows);
+  return 0;
+}
+
+}  // namespace
+
+void register_image_commands(CLI::App& app, Globals& g, int* exit_code) {
+  auto* load = app.add_subcommand("load", "Load an image from a tar archive (docker-archive or OCI)");
+  static std::string load_input;
+  static bool load_quiet = false;
+  load->add_option("-i,--input", load_input, "Read from tar archive file")->required();
+  load->add_flag("-q,--quiet", load_quiet, "Suppress the load output");
+  load->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto names = eng->load(load_input);
+    if (!names) return void(*exit_code = report(names.error()));
+    if (load_quiet) return;
+    for (const auto& n : *names)
+      std::printf("Loaded image%s: %s\n", starts_with(n, "sha256:") ? " ID" : "", n.c_str());
+  });
+
+  auto* import = app.add_subcommand("import", "Import a rootfs tarball as a one-layer image");
+  static std::string import_file, import_name;
+  import->add_option("file", import_file, "Tarball (tar, tar.gz, tar.zst)")->required();
+  import->add_option("name", import_name, "NAME[:TAG]")->required();
+  import->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto img = eng->import(import_file, import_name);
+    if (!img) return void(*exit_code = report(img.error()));
+    std::puts(img->id.c_str());
+  });
+
+  auto* images = app.add_subcommand("images", "List images");
+  static bool images_quiet = false;
+  static std::string images_format;
+  images->add_flag("-q,--quiet", images_quiet, "Only show image IDs");
+  images->add_option("--format", images_format, "json: one JSON object per line")
+      ->check(CLI::IsMember({"", "json", "table"}));
+  images->callback([&g, exit_code] { *exit_code = list_images(g, images_quiet, images_format); });
+
+  auto* tag = app.add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
+  static std::string tag_source, tag_target;
+  tag->add_option("source", tag_source, "SOURCE_IMAGE[:TAG]")->required();
+  tag->add_option("target", tag_target, "TARGET_IMAGE[:TAG]")->required();
+  tag->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto ref = oci::parse_reference(tag_target);
+    if (!ref) return void(*exit_code = report(ref.error()));
+    if (auto r = eng->images().tag(tag_source, *ref); !r) *exit_code = report(r.error());
+  });
+
+  auto* rmi = app.add_subcommand("rmi", "Remove one or more images");
+  static std::vector<std::string> rmi_names;
+  static bool rmi_force = false;
+  rmi->add_option("images", rmi_names, "IMAGE...")->required();
+  rmi->add_flag("-f,--force", rmi_force, "Force removal of the image");
+  rmi->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    for (const auto& n : rmi_names) {
+      auto lines = eng->remove_image(n, rmi_force);
+      if (!lines) {
+        *exit_code = report(lines.error());
+        continue;
+      }
+      for (const auto& l : *lines) std::puts(l.c_str());
+    }
+  });
+
+  auto* save = app.add_subcommand("save", "Save images to a tar archive");
+  static std::vector<std::string> save_names;
+  static std::string save_output;
+  save->add_option("-o,--output", save_output, "Write to a file")->required();
+  save->add_option("images", save_names, "IMAGE...")->required();
+  save->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    if (auto r = eng->images().save(save_names, save_output); !r) *exit_code = report(r.error());
+  });
+}
+
+}  // namespace berth::cli

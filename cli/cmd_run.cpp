@@ -1,0 +1,119 @@
+// `berth run`: docker's flags, foreground only for now (detached mode comes with the shim).
+//
+// Exit codes as docker's: the command's own status; 125 when berth itself failed; 126 when
+// the command cannot be executed; 127 when it is not found.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+
+namespace berth::cli {
+
+namespace {
+
+int exit_code_for(const Error& e) {
+  if (e.op() == "exec" || e.op().starts_with("exec:")) {
+    if (e.errno_value() == ENOENT) return 127;
+    if (e.errno_value() == EACCES || e.errno_value() == ENOEXEC || e.errno_value() == EISDIR) return 126;
+  }
+  return 125;
+}
+
+void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::string& entrypoint) {
+  run->add_flag("-d,--detach", detach, "Run in the background (not yet: needs the shim)");
+  run->add_flag("--rm", o.remove, "Remove the container when it exits");
+  run->add_flag("-t,--tty", o.tty, "Allocate a pseudo-TTY");
+  run->add_flag("-i,--interactive", o.interactive, "Keep STDIN open");
+  run->add_flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
+  run->add_option("--name", o.name, "Assign a name to the container");
+  run->add_option("-e,--env", o.env, "Set environment variables")->allow_extra_args(false);
+  run->add_option("--env-file", o.env_files, "Read in a file of environment variables")->allow_extra_args(false);
+  run->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
+  run->add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  run->add_option("-h,--hostname", o.hostname, "Container host name");
+  run->add_option("--entrypoint", entrypoint, "Overwrite the default ENTRYPOINT of the image");
+  run->add_option("--network,--net", o.network, "Connect a container to a network (none, host)");
+  run->add_option("--cap-add", o.cap_add, "Add Linux capabilities")->allow_extra_args(false);
+  run->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
+  run->add_option("--security-opt", o.security_opt, "Security options")->allow_extra_args(false);
+  run->add_flag("--privileged", o.privileged, "Give extended privileges to this container");
+  run->add_flag("--read-only", o.read_only, "Mount the container's root filesystem as read only");
+  run->add_option("-m,--memory", o.memory, "Memory limit");
+  run->add_option("--memory-swap", o.memory_swap, "Swap limit equal to memory plus swap: -1 for unlimited");
+  run->add_option("--cpus", o.cpus, "Number of CPUs");
+  run->add_option("-c,--cpu-shares", o.cpu_shares, "CPU shares (relative weight)");
+  run->add_option("--cpuset-cpus", o.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+  run->add_option("--pids-limit", o.pids_limit, "Tune container pids limit (-1 for unlimited)");
+  run->add_option("--ulimit", o.ulimits, "Ulimit options")->allow_extra_args(false);
+  run->add_option("-v,--volume", o.volumes, "Bind mount a volume")->allow_extra_args(false);
+  run->add_option("--tmpfs", o.tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
+  run->add_option("--uidmap", o.uidmap, "UID map for the user namespace (container:host:size)")->allow_extra_args(false);
+  run->add_option("--gidmap", o.gidmap, "GID map for the user namespace (container:host:size)")->allow_extra_args(false);
+  run->add_option("--sysctl", o.sysctls, "Sysctl options")->allow_extra_args(false);
+}
+
+}  // namespace
+
+std::vector<std::string>& container_args() {
+  static std::vector<std::string> args;
+  return args;
+}
+
+size_t split_container_args(const CLI::App& run, const std::vector<std::string>& args, size_t start) {
+  // docker stops reading its own flags at the image name; so do we. A flag that takes a
+  // value ("-e K=V", "--name x") consumes the next word unless given as "--name=x" / "-ex".
+  auto takes_value = [&run](const std::string& name) {
+    const CLI::Option* opt = run.get_option_no_throw(name);
+    return opt && opt->get_type_size_max() > 0 && opt->get_expected_min() > 0;
+  };
+  for (size_t i = start; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "--") return i;
+    if (a.size() < 2 || a[0] != '-') return i;
+    if (a[1] == '-') {
+      if (a.find('=') == std::string::npos && takes_value(a)) i++;
+      continue;
+    }
+    for (size_t k = 1; k < a.size(); k++) {
+      if (!takes_value(std::string("-") + a[k])) continue;
+      if (k + 1 == a.size()) i++;
+      break;
+    }
+  }
+  return args.size();
+}
+
+void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
+  auto* run = app.add_subcommand("run", "Create and run a new container from an image");
+  // Everything after the image name belongs to the container's command, flags included:
+  // main() cuts argv there (split_container_args) before CLI11 sees it.
+  run->set_help_flag("--help", "Print this help message and exit");  // -h is --hostname, as in docker
+  static engine::RunOptions opts;
+  static bool detach = false;
+  static std::string entrypoint = "\x01unset";
+  add_run_flags(run, opts, detach, entrypoint);
+  run->callback([&g, exit_code] {
+    const auto& rest = container_args();
+    if (rest.empty()) {
+      std::fprintf(stderr, "berth: \"run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]\n");
+      return void(*exit_code = 125);
+    }
+    if (detach) {
+      std::fprintf(stderr, "berth: detached mode (-d) is not supported yet: it arrives with the shim\n");
+      return void(*exit_code = 125);
+    }
+    if (opts.tty && !::isatty(STDIN_FILENO))
+      std::fprintf(stderr, "berth: warning: -t given but stdin is not a terminal\n");
+    opts.image = rest[0];
+    opts.command.assign(rest.begin() + 1, rest.end());
+    if (entrypoint != "\x01unset") opts.entrypoint = entrypoint;
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error(), 125));
+    auto status = eng->run(opts);
+    if (!status) return void(*exit_code = report(status.error(), exit_code_for(status.error())));
+    *exit_code = status->code;
+  });
+}
+
+}  // namespace berth::cli

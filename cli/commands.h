@@ -1,0 +1,35 @@
+// The `berth` command line: one register_* function per group of docker verbs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "base/result.h"
+#include "engine/engine.h"
+
+namespace berth::cli {
+
+struct Globals {
+  std::string root;
+  bool trace = false;
+  std::string log_level = "info";
+};
+
+// Opens the engine under the chosen state root.
+Result<engine::Engine> open_engine(const Globals& g);
+// Prints "berth: <message>" on stderr and returns the exit code given.
+int report(const Error& e, int code = 1);
+
+// Each registers its subcommands; the callback stores the exit code in *exit_code.
+void register_image_commands(CLI::App& app, Globals& g, int* exit_code);
+void register_run_command(CLI::App& app, Globals& g, int* exit_code);
+void register_container_commands(CLI::App& app, Globals& g, int* exit_code);
+
+// `run`'s argv after the image name: the container's command, never parsed as flags.
+std::vector<std::string>& container_args();
+// Index of the image name in args (after `run` at start-1), or args.size().
+size_t split_container_args(const CLI::App& run, const std::vector<std::string>& args, size_t start);
+
+int main(int argc, char** argv);
+
+}  // namespace berth::cli

@@ -1,0 +1,180 @@
+#include "engine/engine.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "base/trace.h"
+#include "engine/image_files.h"
+#include "engine/spec_builder.h"
+#include "runtime/cgroup.h"
+
+extern char** environ;
+
+namespace berth::engine {
+
+Result<Engine> Engine::open(const StateRoot& root) {
+  TRY(make_dirs(root.storage, 0700));
+  ASSIGN_OR_RETURN(oci::Store images, oci::Store::open(path_join(root.storage, "images")));
+  Engine e(root, std::move(images));
+  TRY_CTX(e.recover(), "cleaning up after an earlier crash");
+  return e;
+}
+
+Result<> Engine::recover() {
+  ASSIGN_OR_RETURN(auto alive, containers_.recover());
+  // A cgroup named after a container that is not alive was left by a crash.
+  auto keep = [&alive](const std::string& id) {
+    return std::find(alive.begin(), alive.end(), id) != alive.end();
+  };
+  ASSIGN_OR_RETURN(auto removed, runtime::remove_stale_container_cgroups(keep));
+  for (const auto& id : removed) trace_note("removed stale cgroup berth/" + id);
+  return {};
+}
+
+Result<std::vector<std::string>> Engine::load(const std::string& archive) {
+  return images_.load_archive(archive);
+}
+
+Result<oci::ImageRecord> Engine::import(const std::string& tarball, const std::string& name) {
+  ASSIGN_OR_RETURN(oci::Reference ref, oci::parse_reference(name));
+  return images_.import_rootfs(tarball, ref);
+}
+
+Result<std::vector<std::string>> Engine::remove_image(const std::string& name, bool force) {
+  ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(name));
+  ASSIGN_OR_RETURN(auto all, containers_.list());
+  for (const auto& c : all) {
+    if (c.image_id != image.id) continue;
+    bool alive = containers_.is_alive(c.id);
+    if (alive || !force)
+      return fail("conflict: unable to remove repository reference \"" + name + "\" (must force) - container " +
+                  c.id.substr(0, 12) + " is using its referenced image " + image.id.substr(7, 12) +
+                  (alive ? " (running: cannot be forced)" : ""));
+  }
+  return images_.remove_image(name, force);
+}
+
+Result<std::vector<ContainerRecord>> Engine::containers() { return containers_.list(); }
+
+Result<> Engine::remove_container(const std::string& key, bool force) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (containers_.is_alive(rec.id)) {
+    if (!force)
+      return fail("cannot remove container \"" + rec.name + "\": container is running: stop the container before removing or force remove");
+    if (rec.pid > 0) ::kill(rec.pid, SIGKILL);
+    for (int i = 0; i < 200 && containers_.is_alive(rec.id); i++) ::usleep(10000);
+  }
+  TRY(runtime::remove_container_cgroup(rec.id));
+  return containers_.remove(rec.id);
+}
+
+Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec) {
+  std::string etc = path_join(containers_.storage_dir(rec.id), "etc");
+  std::string hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
+  if (o.network == "host") {
+    // Host networking shares the host's names, as docker does.
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    hostname = buf;
+    auto hosts = read_file("/etc/hosts");
+    TRY(write_file_atomic(path_join(etc, "hosts"), hosts ? *hosts : "127.0.0.1\tlocalhost\n"));
+  } else {
+    TRY(write_file_atomic(path_join(etc, "hosts"),
+                          "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                          "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                          "ff02::2\tip6-allrouters\n"));
+  }
+  TRY(write_file_atomic(path_join(etc, "hostname"), hostname + "\n"));
+  auto resolv = read_file("/etc/resolv.conf");
+  return write_file_atomic(path_join(etc, "resolv.conf"), resolv ? *resolv : "");
+}
+
+Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRecord& image,
+                                        const ContainerRecord& rec) {
+  SpecInputs in;
+  in.id = rec.id;
+  in.options = &o;
+  in.image = &image.config;
+  ASSIGN_OR_RETURN(in.layer_dirs, images_.layer_dirs(image));
+  std::string user = o.user.empty() ? image.config.user : o.user;
+  auto passwd = read_image_file(in.layer_dirs, "/etc/passwd");
+  auto group = read_image_file(in.layer_dirs, "/etc/group");
+  ASSIGN_OR_RETURN(in.user, resolve_user(user, passwd, group));
+  std::string dir = containers_.storage_dir(rec.id);
+  in.upperdir = path_join(dir, "upper");
+  in.workdir = path_join(dir, "work");
+  in.etc_dir = path_join(dir, "etc");
+  runtime::CgroupLayout layout = runtime::detect_cgroup_layout();
+  in.mount_cgroup2 = layout.pure_v2();
+  struct rlimit nofile;
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) in.nofile_hard_limit = nofile.rlim_max;
+  for (char** e = environ; e && *e; e++) in.host_env.emplace_back(*e);
+  return build_spec(in);
+}
+
+Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
+                                        const std::function<void(const ContainerRecord&)>& on_created) {
+  ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
+  // Validate every flag before anything exists: a spec built for a dummy id.
+  ContainerRecord draft;
+  draft.id = std::string(64, '0');
+  TRY(make_spec(o, image, draft));
+  for (const auto& v : o.volumes) {  // docker creates a missing host directory for -v
+    std::string host = v.substr(0, v.find(':'));
+    if (!path_exists(host)) TRY_CTX(make_dirs(host), "creating volume source");
+  }
+
+  ContainerRecord rec;
+  rec.name = o.name;
+  rec.image = o.image;
+  rec.image_id = image.id;
+  rec.auto_remove = o.remove;
+  ASSIGN_OR_RETURN(rec, containers_.create(rec));
+  // From here on, any failure removes the container again (docker leaves a "Created"
+  // container behind on a failed start; berth, like `run --rm`, cleans it).
+  auto cleanup = [&](Error e) -> std::unexpected<Error> {
+    (void)runtime::remove_container_cgroup(rec.id);
+    (void)containers_.remove(rec.id);
+    return std::unexpected(std::move(e));
+  };
+  auto spec = make_spec(o, image, rec);
+  if (!spec) return cleanup(spec.error());
+  rec.command = spec->process.args;
+  std::string bundle = containers_.bundle_dir(rec.id);
+  if (auto w = write_etc_files(o, rec); !w) return cleanup(w.error());
+  if (auto w = write_file_atomic(path_join(bundle, "config.json"), runtime::spec_to_json(*spec).dump(2));
+      !w)
+    return cleanup(w.error());
+  auto lock = containers_.lock_running(rec.id);
+  if (!lock) return cleanup(lock.error());
+  if (on_created) on_created(rec);
+
+  runtime::RunRequest req;
+  req.id = rec.id;
+  req.bundle = bundle;
+  req.on_started = [&](pid_t pid) {
+    rec.status = "running";
+    rec.pid = pid;
+    rec.started_at = now_rfc3339();
+    (void)containers_.save(rec);
+  };
+  auto status = runtime::run_container(req);
+  if (!status) return cleanup(status.error());
+  rec.status = "exited";
+  rec.pid = 0;
+  rec.exit_code = status->code;
+  rec.oom_killed = status->oom_killed;
+  rec.finished_at = now_rfc3339();
+  if (o.remove) {
+    TRY(containers_.remove(rec.id));
+  } else {
+    TRY(containers_.save(rec));
+    TRY(remove_tree(path_join(bundle, "config.json")));
+  }
+  return *status;
+}
+
+}  // namespace berth::engine

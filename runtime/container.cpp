@@ -1,0 +1,188 @@
+#include "runtime/container.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "base/fs.h"
+#include "base/trace.h"
+#include "runtime/cgroup.h"
+#include "runtime/context.h"
+#include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
+#include "runtime/steps.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "runtime/uid_map.h"
+
+namespace berth::runtime {
+
+namespace {
+
+// Signals berth passes on to the container (docker's --sig-proxy), plus the two it uses
+// itself: SIGCHLD is not needed (the pidfd says when the child ends) and SIGWINCH resizes.
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+[[noreturn]] void child_main(ContainerContext& ctx) {
+  auto r = run_steps(container_steps(), ctx);
+  // Only reached on failure: execve does not return on success.
+  send_error(ctx.sync_fd, r.error());
+  ::_exit(125);
+}
+
+// Copies everything readable from `from` to `to`; false on EOF/EIO (the pty closed).
+bool pump(int from, int to) {
+  char buf[16384];
+  ssize_t n = ::read(from, buf, sizeof buf);
+  if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
+  return static_cast<bool>(write_all(to, buf, static_cast<size_t>(n)));
+}
+
+struct Supervision {
+  pid_t pid;
+  int pidfd;
+  Fd console;  // pty master when the container has a terminal
+};
+
+// Waits for the command to end, forwarding signals and relaying the terminal meanwhile.
+Result<int> supervise(Supervision& s) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  sigset_t old;
+  ::sigprocmask(SIG_BLOCK, &set, &old);
+  Fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  std::optional<RawTerminal> raw;
+  bool stdin_open = s.console.valid();
+  if (s.console) {
+    raw.emplace(STDIN_FILENO);
+    copy_window_size(STDIN_FILENO, s.console.get());
+  }
+  for (;;) {
+    struct pollfd fds[4] = {{s.pidfd, POLLIN, 0}, {sfd.get(), POLLIN, 0},
+                            {s.console.get(), POLLIN, 0},
+                            {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
+    if (::poll(fds, 4, -1) < 0 && errno != EINTR) return sys_error("poll");
+    if (fds[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGWINCH && s.console)
+          copy_window_size(STDIN_FILENO, s.console.get());
+        else
+          ::kill(s.pid, static_cast<int>(si.ssi_signo));
+      }
+    }
+    if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (!pump(s.console.get(), STDOUT_FILENO)) s.console.reset();
+    }
+    if (fds[3].revents & (POLLIN | POLLHUP)) {
+      if (!pump(STDIN_FILENO, s.console.get())) stdin_open = false;
+    }
+    if (fds[0].revents & POLLIN) break;
+  }
+  // Drain what the command wrote just before it exited.
+  while (s.console && pump(s.console.get(), STDOUT_FILENO)) {
+    struct pollfd p = {s.console.get(), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) break;
+  }
+  int status = 0;
+  while (::waitpid(s.pid, &status, 0) < 0)
+    if (errno != EINTR) return sys_error("waitpid");
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  return status;
+}
+
+// After clone: the things only the parent can do, then "go", then wait for exec (EOF).
+Result<Fd> start_child(ContainerContext& ctx, pid_t pid, Cgroup& cgroup, bool into_cgroup,
+                       int sync) {
+  if (ctx.in_user_namespace)
+    TRY(write_id_maps(pid, ctx.spec.uid_mappings, ctx.spec.gid_mappings));
+  if (!into_cgroup) TRY_CTX(cgroup.add_process(pid), "joining cgroup");
+  TRY(send_go(sync));
+  Fd console;
+  for (;;) {
+    ASSIGN_OR_RETURN(SyncMessage msg, receive_message(sync));
+    if (msg.kind == SyncMessage::kEof) return console;
+    if (msg.kind == SyncMessage::kConsole) console = std::move(msg.console);
+    if (msg.kind == SyncMessage::kError) return std::unexpected(msg.error);
+  }
+}
+
+Result<ContainerContext> prepare_context(const RunRequest& req) {
+  ContainerContext ctx;
+  ctx.id = req.id;
+  ctx.bundle = req.bundle;
+  ASSIGN_OR_RETURN(ctx.spec, load_spec(req.bundle));
+  ctx.rootfs = ctx.spec.root_path[0] == '/' ? ctx.spec.root_path
+                                           : path_join(req.bundle, ctx.spec.root_path);
+  const Namespace* user = ctx.spec.find_namespace("user");
+  ctx.in_user_namespace = user && user->path.empty();
+  auto init = ctx.spec.annotations.find(kAnnotationInit);
+  ctx.run_init = init != ctx.spec.annotations.end() && init->second == "1";
+  return ctx;
+}
+
+int exit_code_of(int status, int* signal) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  *signal = WTERMSIG(status);
+  return 128 + *signal;
+}
+
+}  // namespace
+
+Result<ExitStatus> run_container(const RunRequest& req) {
+  ASSIGN_OR_RETURN(ContainerContext ctx, prepare_context(req));
+  // Compiled here, loaded in the child: a bad profile is reported before anything exists.
+  std::optional<SeccompFilter> filter;
+  if (!ctx.spec.seccomp.is_null()) {
+    ASSIGN_OR_RETURN_CTX(filter, SeccompFilter::compile(ctx.spec.seccomp), "seccomp profile");
+    ctx.seccomp = &*filter;
+  }
+  ASSIGN_OR_RETURN_CTX(Resources res, resources_from_json(ctx.spec.resources), "resources");
+  CgroupLayout layout = detect_cgroup_layout();
+  trace_note("cgroups: " + describe(layout));
+  ASSIGN_OR_RETURN_CTX(Cgroup cgroup, Cgroup::create(layout, req.id, res), "creating cgroup");
+  ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
+
+  std::optional<int> into = ctx.in_user_namespace ? std::nullopt : cgroup.v2_dir_fd();
+  Fd pidfd;
+  ASSIGN_OR_RETURN(pid_t pid, clone_container(clone_flags_for(ctx.spec), into, pidfd));
+  if (pid == 0) {
+    sync.parent.reset();
+    ctx.sync_fd = sync.child.get();
+    child_main(ctx);
+  }
+  sync.child.reset();
+  auto console = start_child(ctx, pid, cgroup, into.has_value(), sync.parent.get());
+  if (!console) {
+    ::kill(pid, SIGKILL);
+    int status;
+    ::waitpid(pid, &status, 0);
+    return std::unexpected(console.error());
+  }
+  if (req.on_started) req.on_started(pid);
+  Supervision s{pid, pidfd.get(), std::move(*console)};
+  ASSIGN_OR_RETURN(int status, supervise(s));
+  ExitStatus out;
+  out.code = exit_code_of(status, &out.signal);
+  out.oom_killed = cgroup.oom_killed();
+  TRY_CTX(cgroup.destroy(), "removing cgroup");
+  return out;
+}
+
+Result<> remove_container_cgroup(const std::string& id) {
+  auto cg = Cgroup::open(detect_cgroup_layout(), id);
+  if (!cg) return cg.error().errno_value() == ENOENT ? Result<>{} : std::unexpected(cg.error());
+  return cg->destroy();
+}
+
+Result<std::vector<std::string>> remove_stale_container_cgroups(
+    const std::function<bool(const std::string& id)>& keep) {
+  return remove_stale_cgroups(detect_cgroup_layout(), keep);
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,41 @@
+// Running one container from an OCI bundle, in the foreground: the runtime's entry point.
+//
+// The parent's half of the story (the child's half is runtime/container_steps.cpp):
+//   compile the seccomp filter -> create the cgroup -> clone3 into new namespaces ->
+//   write the uid map / move the child into its cgroup -> say "go" -> wait for exec ->
+//   forward signals (and relay the terminal) until the command exits -> remove the cgroup.
+// Errors before exec come back as Error (the failing step named); after exec, the
+// command's own exit status is the result.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include "base/result.h"
+
+namespace berth::runtime {
+
+struct RunRequest {
+  std::string id;      // names the cgroup: <hierarchy>/berth/<id>
+  std::string bundle;  // directory holding config.json
+  // Called once the command is running (after execve), with its host pid.
+  std::function<void(pid_t)> on_started;
+};
+
+struct ExitStatus {
+  int code = 0;             // exit code, or 128+signal as a shell reports it
+  int signal = 0;           // the signal that ended it, 0 if it exited
+  bool oom_killed = false;  // the kernel's OOM killer ended a process of this container
+};
+
+Result<ExitStatus> run_container(const RunRequest& request);
+
+// For `ps`/cleanup: remove the cgroup of a container that is not running any more.
+Result<> remove_container_cgroup(const std::string& id);
+// After a crash: removes every berth cgroup whose id `keep` rejects.
+Result<std::vector<std::string>> remove_stale_container_cgroups(
+    const std::function<bool(const std::string& id)>& keep);
+
+}  // namespace berth::runtime

@@ -1,0 +1,32 @@
+// ContainerContext: what the setup steps of one container share.
+//
+// The parent fills it before clone(); the child inherits a copy of the memory and works on
+// that copy. Nothing in here is shared back: the child reports to the parent only through
+// the sync socket (runtime/sync.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/fd.h"
+#include "runtime/spec.h"
+
+namespace berth::runtime {
+
+class SeccompFilter;
+
+struct ContainerContext {
+  std::string id;
+  std::string bundle;       // absolute bundle directory
+  std::string rootfs;       // absolute path of root.path
+  Spec spec;
+  bool in_user_namespace = false;  // a new user namespace: no mknod, devices are bind-mounted
+  bool run_init = false;           // --init: our own tiny PID 1 supervises the command
+  int sync_fd = -1;                // child's end of the parent<->child socket
+  Fd root_fd;                      // O_PATH fd of the rootfs, opened after it is mounted
+  SeccompFilter* seccomp = nullptr;  // compiled in the parent, loaded last in the child
+  std::string exec_path;           // args[0] resolved through PATH inside the container
+};
+
+}  // namespace berth::runtime

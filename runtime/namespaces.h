@@ -1,0 +1,31 @@
+// Linux namespaces: which ones a container gets, and how it enters existing ones.
+//
+// A namespace wraps one global resource so that the processes inside see their own copy:
+// pid (process ids; the command is PID 1), mount (the filesystem tree), uts (hostname),
+// ipc (SysV IPC, POSIX queues), network (interfaces, routes, ports), user (uids and
+// capabilities), cgroup (the view of /proc/self/cgroup).
+// Read: namespaces(7), clone(2) / clone3, setns(2), unshare(2).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+
+#include "base/fd.h"
+#include "base/result.h"
+#include "runtime/context.h"
+
+namespace berth::runtime {
+
+// CLONE_NEW* flags for the namespaces the spec asks to create (those without a path).
+// The cgroup namespace is left out on purpose: see enter_cgroup_namespace.
+unsigned long clone_flags_for(const Spec& spec);
+
+// clone3(2) behaving like fork(2): returns 0 in the child. With cgroup_fd, the child starts
+// directly in that cgroup (CLONE_INTO_CGROUP, cgroup v2 only). pidfd receives a pidfd.
+Result<pid_t> clone_container(unsigned long flags, std::optional<int> cgroup_fd, Fd& pidfd);
+
+// Step: setns(2) into each namespace of the spec that has a path.
+Result<> join_namespaces(ContainerContext& ctx);
+
+}  // namespace berth::runtime

@@ -22,6 +22,10 @@ bool new_cgroup_namespace(const ContainerContext& c) {
   const Namespace* ns = c.spec.find_namespace("cgroup");
   return ns && ns->path.empty();
 }
+bool new_network_namespace(const ContainerContext& c) {
+  const Namespace* ns = c.spec.find_namespace("network");
+  return ns && ns->path.empty();
+}
 bool user_namespace(const ContainerContext& c) { return c.in_user_namespace; }
 bool cgroup2_mount(const ContainerContext& c) {
   for (const auto& m : c.spec.mounts)
@@ -64,6 +68,8 @@ constexpr Step kSteps[] = {
      enter_cgroup_namespace, new_cgroup_namespace},
     {"become_root", "take uid 0 of the new user namespace, which maps to the host's range",
      become_root_in_user_namespace, user_namespace},
+    {"bring_up_loopback", "a new network namespace has only lo, and it starts down",
+     bring_up_loopback, new_network_namespace},
     {"make_mounts_private", "stop mounts made from here on from propagating to the host",
      make_mounts_private},
     {"mount_rootfs", "the image layers under a writable overlay become the future /",

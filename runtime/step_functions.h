@@ -39,6 +39,9 @@ Result<> load_seccomp_filter(ContainerContext& ctx);
 Result<> drop_capabilities(ContainerContext& ctx);
 Result<> set_no_new_privileges(ContainerContext& ctx);
 
+// runtime/loopback.cpp
+Result<> bring_up_loopback(ContainerContext& ctx);
+
 // runtime/init.cpp
 Result<> start_init(ContainerContext& ctx);
 Result<> close_inherited_fds(ContainerContext& ctx);

@@ -1,0 +1,272 @@
+// probe: a small static binary the integration tests bind-mount into containers
+// (`-v PROBE:/probe:ro`). Each subcommand prints exact facts about what the process sees,
+// one `key=value` per line where it can, so the tests compare values, not prose.
+//
+//   probe status                 pid, ppid, hostname, uid/gid, CapEff/CapBnd/NoNewPrivs/Seccomp
+//   probe mount                  mount("none", "/mnt", "tmpfs") -> mount=ok | mount=EPERM ...
+//   probe keyctl                 keyctl(KEYCTL_GET_KEYRING_ID, session) -> keyctl=ok | EPERM ...
+//   probe write PATH TEXT        write=ok | write=EROFS ...
+//   probe read PATH              read=<bytes read, up to 1 MiB>  or read=<errno name>
+//   probe alloc MB               allocates and touches MB MiB, prints alloc=ok
+//   probe forkbomb N             forks up to N sleeping children: forked=<count> then reaps
+//   probe pids                   the numeric entries of /proc, one per line
+//   probe uidmap | gidmap        /proc/self/uid_map, /proc/self/gid_map
+//   probe signal-wait            prints "ready"; on SIGTERM prints "got SIGTERM", exits 42
+//   probe cgroup                 /proc/self/cgroup
+//   probe ls-owner PATH          owner=<uid>:<gid>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr long kKeyctlGetKeyringId = 0;
+constexpr long kKeySpecSessionKeyring = -3;
+
+const char* errno_name(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EROFS: return "EROFS";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    case ENOSYS: return "ENOSYS";
+    case EBUSY: return "EBUSY";
+    case ENODEV: return "ENODEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    default: {
+      static char buf[32];
+      std::snprintf(buf, sizeof buf, "E%d", e);
+      return buf;
+    }
+  }
+}
+
+std::string read_file(const char* path) {
+  std::string out;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+int cat(const char* path) {
+  std::string s = read_file(path);
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  return 0;
+}
+
+// The value of "Key:" in /proc/self/status, whitespace trimmed.
+std::string status_field(const std::string& status, const std::string& key) {
+  size_t pos = 0;
+  while (pos < status.size()) {
+    size_t end = status.find('\n', pos);
+    if (end == std::string::npos) end = status.size();
+    std::string line = status.substr(pos, end - pos);
+    if (line.rfind(key + ":", 0) == 0) {
+      std::string v = line.substr(key.size() + 1);
+      v.erase(0, v.find_first_not_of(" \t"));
+      return v;
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+int cmd_status() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::string st = read_file("/proc/self/status");
+  std::printf("pid=%d\nppid=%d\nhostname=%s\nuid=%u\ngid=%u\neuid=%u\negid=%u\n", getpid(),
+              getppid(), host, getuid(), getgid(), geteuid(), getegid());
+  for (const char* key : {"CapEff", "CapPrm", "CapBnd", "NoNewPrivs", "Seccomp"}) {
+    std::printf("%s=%s\n", key, status_field(st, key).c_str());
+  }
+  return 0;
+}
+
+int cmd_mount() {
+  if (mount("none", "/mnt", "tmpfs", 0, nullptr) == 0) {
+    umount("/mnt");
+    std::puts("mount=ok");
+  } else {
+    std::printf("mount=%s\n", errno_name(errno));
+  }
+  return 0;
+}
+
+int cmd_keyctl() {
+  long r = syscall(SYS_keyctl, kKeyctlGetKeyringId, kKeySpecSessionKeyring, 0L);
+  if (r >= 0) std::puts("keyctl=ok");
+  else std::printf("keyctl=%s\n", errno_name(errno));
+  return 0;
+}
+
+int cmd_write(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::printf("write=%s\n", errno_name(errno));
+    return 0;
+  }
+  ssize_t n = write(fd, text, std::strlen(text));
+  int e = errno;
+  close(fd);
+  if (n < 0) std::printf("write=%s\n", errno_name(e));
+  else std::puts("write=ok");
+  return 0;
+}
+
+int cmd_read(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::printf("read=%s\n", errno_name(errno));
+    return 0;
+  }
+  static char buf[1 << 16];
+  long total = 0;
+  while (total < (1 << 20)) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::printf("read=%s\n", errno_name(errno));
+      close(fd);
+      return 0;
+    }
+    if (n == 0) break;
+    total += n;
+  }
+  close(fd);
+  std::printf("read=%ld\n", total);
+  return 0;
+}
+
+int cmd_alloc(long mb) {
+  size_t size = static_cast<size_t>(mb) << 20;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::printf("alloc=%s\n", errno_name(errno));
+    return 1;
+  }
+  auto* bytes = static_cast<volatile char*>(p);
+  for (size_t i = 0; i < size; i += 4096) bytes[i] = 1;
+  std::puts("alloc=ok");
+  return 0;
+}
+
+int cmd_forkbomb(long n) {
+  std::vector<pid_t> kids;
+  int err = 0;
+  for (long i = 0; i < n; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      for (;;) pause();
+    }
+    if (pid < 0) {
+      err = errno;
+      break;
+    }
+    kids.push_back(pid);
+  }
+  std::printf("forked=%zu\n", kids.size());
+  if (err != 0) std::printf("error=%s\n", errno_name(err));
+  for (pid_t pid : kids) kill(pid, SIGKILL);
+  for (pid_t pid : kids) waitpid(pid, nullptr, 0);
+  return 0;
+}
+
+int cmd_pids() {
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return 1;
+  std::vector<long> pids;
+  while (dirent* e = readdir(d)) {
+    char* end = nullptr;
+    long v = std::strtol(e->d_name, &end, 10);
+    if (end != e->d_name && *end == '\0') pids.push_back(v);
+  }
+  closedir(d);
+  std::sort(pids.begin(), pids.end());
+  for (long p : pids) std::printf("%ld\n", p);
+  return 0;
+}
+
+void on_term(int) {
+  const char msg[] = "got SIGTERM\n";
+  ssize_t ignored = write(STDOUT_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(42);
+}
+
+int cmd_signal_wait() {
+  struct sigaction sa {};
+  sa.sa_handler = on_term;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::puts("ready");
+  std::fflush(stdout);
+  for (;;) pause();
+}
+
+int cmd_ls_owner(const char* path) {
+  struct stat st {};
+  if (lstat(path, &st) != 0) {
+    std::printf("owner=%s\n", errno_name(errno));
+    return 1;
+  }
+  std::printf("owner=%u:%u\n", st.st_uid, st.st_gid);
+  return 0;
+}
+
+int usage() {
+  std::fputs("usage: probe status|mount|keyctl|write PATH TEXT|read PATH|alloc MB|"
+             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH\n",
+             stderr);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  std::string cmd = argv[1];
+  int rc = 2;
+  if (cmd == "status") rc = cmd_status();
+  else if (cmd == "mount") rc = cmd_mount();
+  else if (cmd == "keyctl") rc = cmd_keyctl();
+  else if (cmd == "write" && argc == 4) rc = cmd_write(argv[2], argv[3]);
+  else if (cmd == "read" && argc == 3) rc = cmd_read(argv[2]);
+  else if (cmd == "alloc" && argc == 3) rc = cmd_alloc(std::atol(argv[2]));
+  else if (cmd == "forkbomb" && argc == 3) rc = cmd_forkbomb(std::atol(argv[2]));
+  else if (cmd == "pids") rc = cmd_pids();
+  else if (cmd == "uidmap") rc = cat("/proc/self/uid_map");
+  else if (cmd == "gidmap") rc = cat("/proc/self/gid_map");
+  else if (cmd == "signal-wait") rc = cmd_signal_wait();
+  else if (cmd == "cgroup") rc = cat("/proc/self/cgroup");
+  else if (cmd == "ls-owner" && argc == 3) rc = cmd_ls_owner(argv[2]);
+  else return usage();
+  std::fflush(stdout);
+  return rc;
+}

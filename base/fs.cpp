@@ -19,12 +19,13 @@ Result<std::string> read_file(const std::string& path) {
   return content;
 }
 
-Result<> write_file_atomic(const std::string& path, const std::string& content, mode_t mode) {
+Result<> write_file_atomic(const std::string& path, const std::string& content, mode_t mode,
+                           Sync sync) {
   std::string tmp = path + ".tmp-" + random_hex(6);
   {
     ASSIGN_OR_RETURN(Fd fd, open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
     auto w = write_all(fd.get(), content.data(), content.size());
-    if (!w || ::fsync(fd.get()) < 0) {
+    if (!w || (sync == Sync::kDurable && ::fsync(fd.get()) < 0)) {
       int err = w ? errno : w.error().errno_value();
       ::unlink(tmp.c_str());
       return fail_errno(err, "write", tmp);

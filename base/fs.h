@@ -11,10 +11,14 @@
 namespace berth {
 
 Result<std::string> read_file(const std::string& path);
-// Writes the whole file: a temporary in the same directory, fsync, then rename(2), so a
-// reader sees the old content or the new, never half (state files, image indexes).
+// Writes the whole file: a temporary in the same directory, then rename(2), so a reader
+// sees the old content or the new, never half (state files, image indexes). kDurable adds
+// an fsync before the rename, so the new content also survives a power cut: for the image
+// index, not for a container's state, which is rewritten at every start (fsync costs
+// milliseconds per file, and `run` writes several).
+enum class Sync { kDurable, kNoSync };
 Result<> write_file_atomic(const std::string& path, const std::string& content,
-                           mode_t mode = 0644);
+                           mode_t mode = 0644, Sync sync = Sync::kDurable);
 // Writes into an existing file without truncating first (cgroup and /proc files want this).
 Result<> write_file(const std::string& path, const std::string& content);
 // mkdir -p.

@@ -113,7 +113,8 @@ Result<ContainerRecord> ContainerStore::create(ContainerRecord rec) {
 }
 
 Result<> ContainerStore::save(const ContainerRecord& rec) {
-  return write_file_atomic(path_join(storage_dir(rec.id), "container.json"), rec.to_json().dump(2), 0600);
+  return write_file_atomic(path_join(storage_dir(rec.id), "container.json"), rec.to_json().dump(2), 0600,
+                           Sync::kNoSync);
 }
 
 Result<ContainerRecord> ContainerStore::load(const std::string& id) const {

@@ -71,6 +71,12 @@ Result<> Engine::remove_container(const std::string& key, bool force) {
   return containers_.remove(rec.id);
 }
 
+namespace {
+Result<> write_etc(const std::string& dir, const char* name, const std::string& content) {
+  return write_file_atomic(path_join(dir, name), content, 0644, Sync::kNoSync);
+}
+}  // namespace
+
 Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec) {
   std::string etc = path_join(containers_.storage_dir(rec.id), "etc");
   std::string hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
@@ -80,16 +86,16 @@ Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec
     ::gethostname(buf, sizeof buf - 1);
     hostname = buf;
     auto hosts = read_file("/etc/hosts");
-    TRY(write_file_atomic(path_join(etc, "hosts"), hosts ? *hosts : "127.0.0.1\tlocalhost\n"));
+    TRY(write_etc(etc, "hosts", hosts ? *hosts : "127.0.0.1\tlocalhost\n"));
   } else {
-    TRY(write_file_atomic(path_join(etc, "hosts"),
+    TRY(write_etc(etc, "hosts",
                           "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                           "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
                           "ff02::2\tip6-allrouters\n"));
   }
-  TRY(write_file_atomic(path_join(etc, "hostname"), hostname + "\n"));
+  TRY(write_etc(etc, "hostname", hostname + "\n"));
   auto resolv = read_file("/etc/resolv.conf");
-  return write_file_atomic(path_join(etc, "resolv.conf"), resolv ? *resolv : "");
+  return write_etc(etc, "resolv.conf", resolv ? *resolv : "");
 }
 
 Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRecord& image,
@@ -145,7 +151,8 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.command = spec->process.args;
   std::string bundle = containers_.bundle_dir(rec.id);
   if (auto w = write_etc_files(o, rec); !w) return cleanup(w.error());
-  if (auto w = write_file_atomic(path_join(bundle, "config.json"), runtime::spec_to_json(*spec).dump(2));
+  if (auto w = write_file_atomic(path_join(bundle, "config.json"), runtime::spec_to_json(*spec).dump(2),
+                                0600, Sync::kNoSync);
       !w)
     return cleanup(w.error());
   auto lock = containers_.lock_running(rec.id);
@@ -155,6 +162,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   runtime::RunRequest req;
   req.id = rec.id;
   req.bundle = bundle;
+  req.seccomp_cache = path_join(root_.storage, "cache/seccomp");
   req.on_started = [&](pid_t pid) {
     rec.status = "running";
     rec.pid = pid;

@@ -139,7 +139,11 @@ Result<ExitStatus> run_container(const RunRequest& req) {
   // Compiled here, loaded in the child: a bad profile is reported before anything exists.
   std::optional<SeccompFilter> filter;
   if (!ctx.spec.seccomp.is_null()) {
-    ASSIGN_OR_RETURN_CTX(filter, SeccompFilter::compile(ctx.spec.seccomp), "seccomp profile");
+    ASSIGN_OR_RETURN_CTX(filter,
+                         req.seccomp_cache.empty()
+                             ? SeccompFilter::compile(ctx.spec.seccomp)
+                             : SeccompFilter::compile_cached(ctx.spec.seccomp, req.seccomp_cache),
+                         "seccomp profile");
     ctx.seccomp = &*filter;
   }
   ASSIGN_OR_RETURN_CTX(Resources res, resources_from_json(ctx.spec.resources), "resources");

@@ -20,6 +20,7 @@ namespace berth::runtime {
 struct RunRequest {
   std::string id;      // names the cgroup: <hierarchy>/berth/<id>
   std::string bundle;  // directory holding config.json
+  std::string seccomp_cache;  // where compiled seccomp programs are kept ("" = no cache)
   // Called once the command is running (after execve), with its host pid.
   std::function<void(pid_t)> on_started;
 };

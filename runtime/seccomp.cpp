@@ -5,6 +5,17 @@
 // is data, in seccomp_default.cpp; the rules for when to load are in seccomp.h.
 #include "runtime/seccomp.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "base/fd.h"
+#include "base/fs.h"
+#include "base/sha256.h"
+
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -517,6 +528,7 @@ Result<Json> seccomp_from_docker_profile(const std::string& json_text,
 
 SeccompFilter::SeccompFilter(SeccompFilter&& other) noexcept
     : ctx_(std::exchange(other.ctx_, nullptr)),
+      bpf_(std::move(other.bpf_)),
       rule_count_(other.rule_count_),
       default_action_(std::move(other.default_action_)),
       skipped_(std::move(other.skipped_)) {}
@@ -525,6 +537,7 @@ SeccompFilter& SeccompFilter::operator=(SeccompFilter&& other) noexcept {
   if (this != &other) {
     if (ctx_ != nullptr) seccomp_release(ctx_);
     ctx_ = std::exchange(other.ctx_, nullptr);
+    bpf_ = std::move(other.bpf_);
     rule_count_ = other.rule_count_;
     default_action_ = std::move(other.default_action_);
     skipped_ = std::move(other.skipped_);
@@ -588,12 +601,56 @@ Result<SeccompFilter> SeccompFilter::compile(const Json& oci) {
 }
 
 Result<> SeccompFilter::load() {
-  if (ctx_ == nullptr) return fail("seccomp_load: filter already moved from");
+  if (ctx_ == nullptr && bpf_.empty()) return fail("seccomp_load: filter already moved from");
   if (trace_enabled())
     trace_syscall("seccomp(SECCOMP_SET_MODE_FILTER, " + std::to_string(rule_count_) +
                   " rules, default " + default_action_ + ")");
+  if (!bpf_.empty()) {
+    struct sock_fprog prog;
+    prog.len = static_cast<unsigned short>(bpf_.size() / sizeof(struct sock_filter));
+    prog.filter = reinterpret_cast<struct sock_filter*>(bpf_.data());
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+      return sys_error("seccomp", "SECCOMP_SET_MODE_FILTER");
+    return {};
+  }
   if (int rc = seccomp_load(ctx_); rc < 0) return fail_errno(-rc, "seccomp_load");
   return {};
+}
+
+Result<std::string> SeccompFilter::export_bpf() const {
+  Fd mem(::memfd_create("berth-seccomp", MFD_CLOEXEC));
+  if (!mem) return sys_error("memfd_create");
+  if (int rc = seccomp_export_bpf(ctx_, mem.get()); rc < 0) return fail_errno(-rc, "seccomp_export_bpf");
+  if (::lseek(mem.get(), 0, SEEK_SET) < 0) return sys_error("lseek");
+  return read_all(mem.get());
+}
+
+Result<SeccompFilter> SeccompFilter::compile_cached(const Json& oci, const std::string& cache_dir) {
+  if (oci.contains("flags") && !oci["flags"].empty()) return compile(oci);
+  const scmp_version* v = seccomp_version();
+  struct utsname u;
+  ::uname(&u);
+  std::string key = sha256_hex(oci.dump() + "|" + std::to_string(v->major) + "." +
+                               std::to_string(v->minor) + "." + std::to_string(v->micro) + "|" +
+                               u.release + "|" + u.machine);
+  std::string path = path_join(cache_dir, key + ".bpf");
+  auto cached = read_file(path);
+  if (!cached || cached->size() < 4 + sizeof(struct sock_filter) ||
+      (cached->size() - 4) % sizeof(struct sock_filter) != 0) {
+    ASSIGN_OR_RETURN(SeccompFilter fresh, compile(oci));
+    ASSIGN_OR_RETURN(std::string bpf, fresh.export_bpf());
+    int32_t count = fresh.rule_count_;
+    std::string blob(reinterpret_cast<const char*>(&count), 4);
+    blob += bpf;
+    // A cache that cannot be written only costs speed next time.
+    if (make_dirs(cache_dir, 0700)) (void)write_file_atomic(path, blob, 0600);
+    return fresh;
+  }
+  SeccompFilter filter(nullptr);
+  std::memcpy(&filter.rule_count_, cached->data(), 4);
+  filter.bpf_ = cached->substr(4);
+  filter.default_action_ = oci.value("defaultAction", "");
+  return filter;
 }
 
 }  // namespace berth::runtime

@@ -129,6 +129,11 @@ Result<Json> seccomp_from_docker_profile(const std::string& json_text,
 class SeccompFilter {
  public:
   static Result<SeccompFilter> compile(const Json& oci_seccomp);
+  // Same result, but libseccomp's BPF generation (tens of milliseconds for Docker's
+  // profile) happens once per distinct profile: the program is kept in cache_dir, keyed by
+  // the profile, the libseccomp version and the kernel release. Then load() hands the
+  // kernel the ready program. Profiles with "flags" are always compiled.
+  static Result<SeccompFilter> compile_cached(const Json& oci_seccomp, const std::string& cache_dir);
 
   // seccomp_load(3). The kernel accepts a filter only from a process that has set
   // no_new_privs or has CAP_SYS_ADMIN in its effective set (seccomp(2)). So:
@@ -153,7 +158,10 @@ class SeccompFilter {
  private:
   explicit SeccompFilter(scmp_filter_ctx ctx) : ctx_(ctx) {}
 
+  Result<std::string> export_bpf() const;
+
   scmp_filter_ctx ctx_ = nullptr;
+  std::string bpf_;  // a ready BPF program (struct sock_filter[]), when loaded from cache
   int rule_count_ = 0;
   std::string default_action_;  // for the trace line
   std::vector<std::string> skipped_;

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/clock.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -10,11 +11,6 @@ namespace berth::cli {
 
 namespace {
 
-int64_t seconds_since(const std::string& rfc3339) {
-  struct tm tm = {};
-  if (rfc3339.empty() || !::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
-  return static_cast<int64_t>(std::time(nullptr) - ::timegm(&tm));
-}
 
 std::string status_text(const engine::ContainerRecord& c, bool alive) {
   if (alive) {

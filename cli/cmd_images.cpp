@@ -2,6 +2,7 @@
 #include <ctime>
 #include <cstdio>
 
+#include "base/clock.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -10,11 +11,6 @@ namespace berth::cli {
 
 namespace {
 
-int64_t seconds_since(const std::string& rfc3339) {
-  struct tm tm = {};
-  if (!::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
-  return static_cast<int64_t>(std::time(nullptr) - ::timegm(&tm));
-}
 
 std::string short_id(const std::string& id) {
   std::string hex = starts_with(id, "sha256:") ? id.substr(7) : id;

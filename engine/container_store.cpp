@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strings.h"
 
@@ -14,17 +15,6 @@ StateRoot StateRoot::from_flag(const std::string& root) {
   return {root, path_join(root, "run")};
 }
 
-std::string now_rfc3339() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  ::gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[96];
-  std::snprintf(out, sizeof out, "%s.%09ldZ", buf, ts.tv_nsec);
-  return out;
-}
 
 std::string random_container_name() {
   static const char* left[] = {"brave", "calm", "eager", "fond", "gentle", "happy", "keen",
@@ -104,7 +94,7 @@ Result<ContainerRecord> ContainerStore::create(ContainerRecord rec) {
       return fail("Conflict. The container name \"/" + rec.name + "\" is already in use by container \"" +
                   c.id + "\". You have to remove (or rename) that container to be able to reuse that name");
   rec.id = random_hex(32);
-  rec.created = now_rfc3339();
+  rec.created = rfc3339_now();
   std::string dir = storage_dir(rec.id);
   for (const char* sub : {"upper", "work", "etc"}) TRY(make_dirs(path_join(dir, sub), 0700));
   TRY(make_dirs(path_join(bundle_dir(rec.id), "rootfs"), 0700));
@@ -183,7 +173,7 @@ Result<std::vector<std::string>> ContainerStore::recover() {
     rec->status = "exited";
     rec->exit_code = 137;
     rec->pid = 0;
-    rec->finished_at = now_rfc3339();
+    rec->finished_at = rfc3339_now();
     TRY(save(*rec));
   }
   // Bundles whose definition is gone (a crash inside remove()).

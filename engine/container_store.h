@@ -73,7 +73,6 @@ class ContainerStore {
   StateRoot root_;
 };
 
-std::string now_rfc3339();
 std::string random_container_name();
 
 }  // namespace berth::engine

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/trace.h"
@@ -166,7 +167,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   req.on_started = [&](pid_t pid) {
     rec.status = "running";
     rec.pid = pid;
-    rec.started_at = now_rfc3339();
+    rec.started_at = rfc3339_now();
     (void)containers_.save(rec);
   };
   auto status = runtime::run_container(req);
@@ -175,7 +176,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.pid = 0;
   rec.exit_code = status->code;
   rec.oom_killed = status->oom_killed;
-  rec.finished_at = now_rfc3339();
+  rec.finished_at = rfc3339_now();
   if (o.remove) {
     TRY(containers_.remove(rec.id));
   } else {

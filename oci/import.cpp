@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "base/clock.h"
 #include "base/fd.h"
 #include "base/fs.h"
 #include "base/json.h"

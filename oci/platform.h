@@ -9,6 +9,5 @@ namespace berth::oci {
 // uname(2)'s machine translated to Go's GOARCH names ("x86_64" -> "amd64").
 std::string host_architecture();
 // The current time as RFC 3339 with nanoseconds, UTC ("2024-05-01T12:00:00.123456789Z").
-std::string rfc3339_now();
 
 }  // namespace berth::oci

@@ -77,8 +77,10 @@ std::string ContainerStore::bundle_dir(const std::string& id) const {
 std::string ContainerStore::store_lock() const { return path_join(root_.storage, "containers/.lock"); }
 
 Result<ContainerRecord> ContainerStore::create(ContainerRecord rec) {
-  TRY(make_dirs(path_join(root_.storage, "containers"), 0700));
-  TRY(make_dirs(path_join(root_.run, "containers"), 0700));
+  // 0711: traversable (a user-namespaced container's root must reach its layers and
+  // upper directory) but not listable by other users.
+  TRY(make_dirs(path_join(root_.storage, "containers"), 0711));
+  TRY(make_dirs(path_join(root_.run, "containers"), 0711));
   ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(store_lock()));
   ASSIGN_OR_RETURN(auto all, list());
   if (rec.name.empty()) {
@@ -96,8 +98,11 @@ Result<ContainerRecord> ContainerStore::create(ContainerRecord rec) {
   rec.id = random_hex(32);
   rec.created = rfc3339_now();
   std::string dir = storage_dir(rec.id);
-  for (const char* sub : {"upper", "work", "etc"}) TRY(make_dirs(path_join(dir, sub), 0700));
-  TRY(make_dirs(path_join(bundle_dir(rec.id), "rootfs"), 0700));
+  // The overlay's root directory takes the mode of the upper directory: 0755, or nobody
+  // but root could reach /bin in the container.
+  TRY(make_dirs(dir, 0711));
+  for (const char* sub : {"upper", "work", "etc"}) TRY(make_dirs(path_join(dir, sub), 0755));
+  TRY(make_dirs(path_join(bundle_dir(rec.id), "rootfs"), 0755));
   TRY(save(rec));
   return rec;
 }

@@ -17,7 +17,7 @@ extern char** environ;
 namespace berth::engine {
 
 Result<Engine> Engine::open(const StateRoot& root) {
-  TRY(make_dirs(root.storage, 0700));
+  TRY(make_dirs(root.storage, 0711));
   ASSIGN_OR_RETURN(oci::Store images, oci::Store::open(path_join(root.storage, "images")));
   Engine e(root, std::move(images));
   TRY_CTX(e.recover(), "cleaning up after an earlier crash");

@@ -274,7 +274,15 @@ Result<std::vector<std::string>> compute_capabilities(const std::vector<std::str
   ASSIGN_OR_RETURN(CapList drops, resolve_list(drop, "--cap-drop"));
   std::vector<int> all;
   for (int c = 0; c < supported_count(); ++c) all.push_back(c);
-  if (privileged) return names_of(all);
+  if (privileged) {
+    // "Every capability" can only mean every one we hold: a capability missing from our
+    // own bounding set (CAP_SYS_RESOURCE on some hosts) can never be granted, and asking
+    // for it would fail the whole container in capset(2).
+    std::vector<int> held;
+    for (int c : all)
+      if (::prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) held.push_back(c);
+    return names_of(held);
+  }
 
   std::vector<int> caps;
   if (adds.all) {

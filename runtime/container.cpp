@@ -27,7 +27,10 @@ namespace {
 // itself: SIGCHLD is not needed (the pidfd says when the child ends) and SIGWINCH resizes.
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-[[noreturn]] void child_main(ContainerContext& ctx) {
+[[noreturn]] void child_main(ContainerContext& ctx, const sigset_t& original_mask) {
+  // The parent blocked the forwarded signals before clone (so none is lost between clone
+  // and supervision); the container's command must start with the mask berth had.
+  ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
   auto r = run_steps(container_steps(), ctx);
   // Only reached on failure: execve does not return on success.
   send_error(ctx.sync_fd, r.error());
@@ -48,13 +51,17 @@ struct Supervision {
   Fd console;  // pty master when the container has a terminal
 };
 
-// Waits for the command to end, forwarding signals and relaying the terminal meanwhile.
-Result<int> supervise(Supervision& s) {
+sigset_t forwarded_signals() {
   sigset_t set;
   sigemptyset(&set);
   for (int sig : kForwarded) sigaddset(&set, sig);
-  sigset_t old;
-  ::sigprocmask(SIG_BLOCK, &set, &old);
+  return set;
+}
+
+// Waits for the command to end, forwarding signals and relaying the terminal meanwhile.
+// The forwarded signals are already blocked (run_container), so they queue until read here.
+Result<int> supervise(Supervision& s) {
+  sigset_t set = forwarded_signals();
   Fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   std::optional<RawTerminal> raw;
   bool stdin_open = s.console.valid();
@@ -92,7 +99,6 @@ Result<int> supervise(Supervision& s) {
   int status = 0;
   while (::waitpid(s.pid, &status, 0) < 0)
     if (errno != EINTR) return sys_error("waitpid");
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;
 }
 
@@ -153,12 +159,18 @@ Result<ExitStatus> run_container(const RunRequest& req) {
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
 
   std::optional<int> into = ctx.in_user_namespace ? std::nullopt : cgroup.v2_dir_fd();
+  sigset_t forwarded = forwarded_signals(), original;
+  ::sigprocmask(SIG_BLOCK, &forwarded, &original);
+  struct RestoreMask {
+    sigset_t mask;
+    ~RestoreMask() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
+  } restore{original};
   Fd pidfd;
   ASSIGN_OR_RETURN(pid_t pid, clone_container(clone_flags_for(ctx.spec), into, pidfd));
   if (pid == 0) {
     sync.parent.reset();
     ctx.sync_fd = sync.child.get();
-    child_main(ctx);
+    child_main(ctx, original);
   }
   sync.child.reset();
   auto console = start_child(ctx, pid, cgroup, into.has_value(), sync.parent.get());

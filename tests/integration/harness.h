@@ -109,7 +109,7 @@ class Process {
         dup2(out[1], 1);
         dup2(err[1], 2);
       }
-      signal(SIGPIPE, SIG_DFL);
+      ::signal(SIGPIPE, SIG_DFL);
       execv(args[0], args.data());
       _exit(127);
     }
@@ -386,8 +386,10 @@ class BerthTest : public ::testing::Test {
   std::vector<std::string> container_dirs() const {
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(root_ + "/containers", ec))
-      out.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(root_ + "/containers", ec)) {
+      std::string name = e.path().filename().string();
+      if (name[0] != '.') out.push_back(name);  // not the store's .lock
+    }
     return out;
   }
 

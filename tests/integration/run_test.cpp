@@ -85,6 +85,13 @@ TEST_F(RunTest, InitIsPid1AndSleepDiesOfSigterm) {
   EXPECT_EQ(r.code, 143) << describe(r);
 }
 
+TEST_F(RunTest, RootDirectoryIsTraversableByEveryone) {
+  // The rootfs root keeps the image's mode (0755), so non-root users can reach /bin.
+  Result r = run({}, {"stat", "-c", "%a %u:%g", "/"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(r.out, "755 0:0\n");
+}
+
 TEST_F(RunTest, UserByNameFromTheImagesPasswd) {
   Result st = probe({"-u", "app"}, {"status"});
   ASSERT_EQ(st.code, 0) << describe(st);
@@ -120,9 +127,9 @@ TEST_F(RunTest, EnvironmentWorkdirAndEntrypoint) {
                    {"sh", "-c", "echo $A,$B,$FROM_FILE,$SPACED,$PATH"});
   EXPECT_EQ(env.code, 0) << describe(env);
   EXPECT_EQ(env.out, "1,x=y,yes,a b,/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
-  Result wd = run({"-w", "/tmp"}, {"pwd"});
+  Result wd = run({"-w", "/tmp"}, {"sh", "-c", "pwd"});
   EXPECT_EQ(wd.out, "/tmp\n") << describe(wd);
-  Result wd_new = run({"-w", "/new/dir"}, {"pwd"});
+  Result wd_new = run({"-w", "/new/dir"}, {"sh", "-c", "pwd"});
   EXPECT_EQ(wd_new.out, "/new/dir\n") << describe(wd_new);
   Result ep = run({"--entrypoint", "/bin/echo"}, {"via", "entrypoint"});
   EXPECT_EQ(ep.code, 0) << describe(ep);
@@ -186,7 +193,7 @@ TEST_F(RunTest, InteractiveTerminal) {
   ASSERT_EQ(write(master, input.data(), input.size()), static_cast<ssize_t>(input.size()));
   EXPECT_TRUE(read_until(master, seen, "42", 20s)) << seen;
   EXPECT_TRUE(read_until(master, seen, "/dev/pts/0", 10s)) << seen;
-  Result r = p.wait_tty(20s);
+  Result r = p.wait(20s);
   close(master);
   EXPECT_EQ(r.code, 5) << describe(r) << "\n--- terminal ---\n" << seen;
 }

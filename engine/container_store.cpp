@@ -170,6 +170,12 @@ Result<std::vector<std::string>> ContainerStore::recover() {
       TRY(remove(id));
       continue;
     }
+    // A `run --rm` killed before its command started is still "created": nobody will
+    // ever remove it otherwise.
+    if (rec->status == "created" && rec->auto_remove) {
+      TRY(remove(id));
+      continue;
+    }
     if (rec->status != "running") continue;
     if (rec->auto_remove) {
       TRY(remove(id));

@@ -9,7 +9,23 @@ namespace berth::runtime {
 
 namespace {
 enum : char { kMsgGo = 'G', kMsgError = 'E', kMsgConsole = 'C' };
-}
+
+// A msghdr over one data buffer with room for one passed descriptor (SCM_RIGHTS).
+// It points into itself, so it is built in place and never copied.
+struct FdMessage {
+  struct iovec iov;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  FdMessage(void* data, size_t len) : iov{data, len} {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+}  // namespace
 
 Result<SyncPair> make_sync_pair() {
   int fds[2];
@@ -41,31 +57,20 @@ void send_error(int fd, const Error& e) {
 
 Result<> send_console_fd(int fd, int master) {
   char m = kMsgConsole;
-  struct iovec iov = {&m, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  FdMessage out(&m, 1);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&out.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &master, sizeof(int));
-  if (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) return sys_error("send console to parent");
+  if (::sendmsg(fd, &out.msg, MSG_NOSIGNAL) < 0) return sys_error("send console to parent");
   return {};
 }
 
 Result<SyncMessage> receive_message(int fd) {
   char buf[8192];
-  struct iovec iov = {buf, sizeof buf};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage in(buf, sizeof buf);
+  struct msghdr& msg = in.msg;
   ssize_t n;
   do n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);

@@ -12,8 +12,15 @@ namespace berth::cli {
 namespace {
 
 
+// A container whose `berth run` holds the lock but has not yet started the command is
+// still "created"; it only counts as running once the record says so.
+std::string state_of(const engine::ContainerRecord& c, bool alive) {
+  if (!alive) return c.status;
+  return c.status == "created" ? "created" : "running";
+}
+
 std::string status_text(const engine::ContainerRecord& c, bool alive) {
-  if (alive) {
+  if (state_of(c, alive) == "running") {
     int64_t up = seconds_since(c.started_at);
     std::string ago = human_duration_ago(up < 0 ? 0 : up);
     return "Up " + ago.substr(0, ago.size() - 4);  // "Up 3 minutes"
@@ -42,7 +49,7 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
     std::string status = status_text(c, alive);
     if (format == "json") {
       Json j = {{"ID", c.id.substr(0, 12)}, {"Image", c.image}, {"Command", cmd},
-                {"CreatedAt", c.created},   {"Status", status},  {"State", alive ? "running" : c.status},
+                {"CreatedAt", c.created},   {"Status", status},  {"State", state_of(c, alive)},
                 {"Names", c.name}};
       std::puts(j.dump().c_str());
       continue;

@@ -76,6 +76,28 @@ namespace {
 Result<> write_etc(const std::string& dir, const char* name, const std::string& content) {
   return write_file_atomic(path_join(dir, name), content, 0644, Sync::kNoSync);
 }
+// The host id that container id 0 stands for, or -1 when root is not mapped.
+int64_t host_root(const std::vector<runtime::IdMapping>& maps) {
+  for (const auto& m : maps)
+    if (m.container_id == 0) return m.host_id;
+  return -1;
+}
+
+// In a user namespace, the container's root must own its writable layer and the files
+// berth writes for it, or it could not change them (they would show as 65534). The image
+// layers themselves stay untouched: the runtime idmaps them (runtime/idmapped_rootfs.h).
+Result<> give_to_container_root(const runtime::Spec& spec, const std::string& dir) {
+  int64_t uid = host_root(spec.uid_mappings), gid = host_root(spec.gid_mappings);
+  if (uid < 0 && gid < 0) return {};
+  for (const char* name : {"upper", "work", "etc", "etc/hosts", "etc/hostname", "etc/resolv.conf"}) {
+    std::string p = path_join(dir, name);
+    trace_syscall("lchown(" + quote(p) + ", " + std::to_string(uid) + ", " + std::to_string(gid) + ")");
+    if (::lchown(p.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) < 0 && errno != ENOENT)
+      return sys_error("chown for the user namespace", p);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec) {
@@ -152,6 +174,8 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.command = spec->process.args;
   std::string bundle = containers_.bundle_dir(rec.id);
   if (auto w = write_etc_files(o, rec); !w) return cleanup(w.error());
+  if (auto w = give_to_container_root(*spec, containers_.storage_dir(rec.id)); !w)
+    return cleanup(w.error());
   if (auto w = write_file_atomic(path_join(bundle, "config.json"), runtime::spec_to_json(*spec).dump(2),
                                 0600, Sync::kNoSync);
       !w)

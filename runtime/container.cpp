@@ -12,6 +12,7 @@
 #include "base/trace.h"
 #include "runtime/cgroup.h"
 #include "runtime/context.h"
+#include "runtime/idmapped_rootfs.h"
 #include "runtime/namespaces.h"
 #include "runtime/seccomp.h"
 #include "runtime/steps.h"
@@ -105,10 +106,14 @@ Result<int> supervise(Supervision& s) {
 // After clone: the things only the parent can do, then "go", then wait for exec (EOF).
 Result<Fd> start_child(ContainerContext& ctx, pid_t pid, Cgroup& cgroup, bool into_cgroup,
                        int sync) {
-  if (ctx.in_user_namespace)
+  Fd rootfs;
+  if (ctx.in_user_namespace) {
     TRY(write_id_maps(pid, ctx.spec.uid_mappings, ctx.spec.gid_mappings));
+    ASSIGN_OR_RETURN_CTX(rootfs, make_idmapped_rootfs(ctx, pid), "idmapped rootfs");
+  }
   if (!into_cgroup) TRY_CTX(cgroup.add_process(pid), "joining cgroup");
-  TRY(send_go(sync));
+  TRY(send_go(sync, rootfs.get()));
+  rootfs.reset();
   Fd console;
   for (;;) {
     ASSIGN_OR_RETURN(SyncMessage msg, receive_message(sync));

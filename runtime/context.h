@@ -24,6 +24,7 @@ struct ContainerContext {
   bool in_user_namespace = false;  // a new user namespace: no mknod, devices are bind-mounted
   bool run_init = false;           // --init: our own tiny PID 1 supervises the command
   int sync_fd = -1;                // child's end of the parent<->child socket
+  Fd rootfs_mount;                 // user namespace: the overlay the parent built, detached
   Fd root_fd;                      // O_PATH fd of the rootfs, opened after it is mounted
   SeccompFilter* seccomp = nullptr;  // compiled in the parent, loaded last in the child
   std::string exec_path;           // args[0] resolved through PATH inside the container

@@ -26,7 +26,8 @@ Result<> wait_for_parent(ContainerContext& ctx) {
   // If berth dies, the container dies with it: a foreground container has no other owner.
   trace_syscall("prctl(PR_SET_PDEATHSIG, SIGKILL)  recv(sync) until the parent says go");
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return sys_error("prctl PR_SET_PDEATHSIG");
-  return wait_go(ctx.sync_fd);
+  ASSIGN_OR_RETURN(ctx.rootfs_mount, wait_go(ctx.sync_fd));
+  return {};
 }
 
 Result<> enter_cgroup_namespace(ContainerContext&) {

@@ -22,6 +22,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/trace.h"
+#include "runtime/idmapped_rootfs.h"
 #include "runtime/mount_options.h"
 #include "runtime/step_functions.h"
 #include "runtime/safe_path.h"
@@ -80,6 +81,11 @@ Result<> mount_one(ContainerContext& ctx, const Mount& m) {
   return {};
 }
 
+bool owns_network_namespace(const ContainerContext& ctx) {
+  const Namespace* ns = ctx.spec.find_namespace("network");
+  return ns && ns->path.empty();
+}
+
 }  // namespace
 
 Result<> make_mounts_private(ContainerContext&) {
@@ -89,7 +95,10 @@ Result<> make_mounts_private(ContainerContext&) {
 Result<> mount_rootfs(ContainerContext& ctx) {
   const auto& a = ctx.spec.annotations;
   auto lower = a.find(kAnnotationLowerdirs);
-  if (lower != a.end()) {
+  if (ctx.rootfs_mount) {  // built by the parent over idmapped layers
+    TRY(attach_rootfs(ctx, ctx.rootfs_mount.get()));
+    ctx.rootfs_mount.reset();
+  } else if (lower != a.end()) {
     std::string data = "lowerdir=" + lower->second;
     auto upper = a.find(kAnnotationUpperdir);
     auto work = a.find(kAnnotationWorkdir);
@@ -110,6 +119,16 @@ Result<> mount_filesystems(ContainerContext& ctx) {
   for (const auto& m : ctx.spec.mounts) {
     // cgroup mounts need the cgroup namespace, handled in its own step.
     if (m.type == "cgroup" || m.type == "cgroup2") continue;
+    if (m.type == "sysfs" && ctx.in_user_namespace && !owns_network_namespace(ctx)) {
+      // The kernel lets a user namespace mount sysfs only for a network namespace it owns;
+      // sharing the host's (--network host), bind the host's /sys read-only, as runc does.
+      Mount bind = m;
+      bind.type = "bind";
+      bind.source = "/sys";
+      bind.options = {"rbind", "nosuid", "noexec", "nodev", "ro"};
+      TRY_CTX(mount_one(ctx, bind), "mounting " + m.destination);
+      continue;
+    }
     TRY_CTX(mount_one(ctx, m), "mounting " + m.destination);
   }
   return {};

@@ -33,20 +33,47 @@ Result<SyncPair> make_sync_pair() {
   return SyncPair{Fd(fds[0]), Fd(fds[1])};
 }
 
-Result<> send_go(int fd) {
-  char m = kMsgGo;
-  if (::send(fd, &m, 1, MSG_NOSIGNAL) != 1) return sys_error("send go to container");
+namespace {
+// One message byte, with `passed` attached as SCM_RIGHTS when it is a descriptor.
+Result<> send_with_fd(int fd, char kind, int passed, const char* what) {
+  FdMessage out(&kind, 1);
+  if (passed >= 0) {
+    struct cmsghdr* c = CMSG_FIRSTHDR(&out.msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passed, sizeof(int));
+  } else {
+    out.msg.msg_control = nullptr;
+    out.msg.msg_controllen = 0;
+  }
+  if (::sendmsg(fd, &out.msg, MSG_NOSIGNAL) < 0) return sys_error(what);
   return {};
 }
 
-Result<> wait_go(int fd) {
+// The descriptor a received message carried, or an invalid Fd.
+Fd passed_fd(struct msghdr& msg) {
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return Fd();
+  int received;
+  std::memcpy(&received, CMSG_DATA(c), sizeof(int));
+  return Fd(received);
+}
+}  // namespace
+
+Result<> send_go(int fd, int rootfs_mount) {
+  return send_with_fd(fd, kMsgGo, rootfs_mount, "send go to container");
+}
+
+Result<Fd> wait_go(int fd) {
   char m = 0;
+  FdMessage in(&m, 1);
   ssize_t n;
-  do n = ::recv(fd, &m, 1, 0);
+  do n = ::recvmsg(fd, &in.msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error("wait for parent");
   if (n == 0 || m != kMsgGo) return fail("parent went away before the container started");
-  return {};
+  return passed_fd(in.msg);
 }
 
 void send_error(int fd, const Error& e) {
@@ -56,15 +83,7 @@ void send_error(int fd, const Error& e) {
 }
 
 Result<> send_console_fd(int fd, int master) {
-  char m = kMsgConsole;
-  FdMessage out(&m, 1);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&out.msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof(int));
-  if (::sendmsg(fd, &out.msg, MSG_NOSIGNAL) < 0) return sys_error("send console to parent");
-  return {};
+  return send_with_fd(fd, kMsgConsole, master, "send console to parent");
 }
 
 Result<SyncMessage> receive_message(int fd) {
@@ -81,12 +100,9 @@ Result<SyncMessage> receive_message(int fd) {
     out.kind = SyncMessage::kError;
     out.error = Error::deserialize(std::string(buf + 1, static_cast<size_t>(n - 1)));
   } else if (buf[0] == kMsgConsole) {
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return fail("console message without a descriptor");
-    int received;
-    std::memcpy(&received, CMSG_DATA(c), sizeof(int));
     out.kind = SyncMessage::kConsole;
-    out.console = Fd(received);
+    out.console = passed_fd(msg);
+    if (!out.console) return fail("console message without a descriptor");
   } else {
     return fail("unexpected message from container");
   }

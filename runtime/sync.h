@@ -22,9 +22,11 @@ struct SyncPair {
 };
 Result<SyncPair> make_sync_pair();
 
-// parent -> child: "your uid map is written and you are in your cgroup: go on".
-Result<> send_go(int fd);
-Result<> wait_go(int fd);
+// parent -> child: "your uid map is written and you are in your cgroup: go on". In a user
+// namespace it carries the rootfs, mounted by the parent (runtime/idmapped_rootfs.h), as
+// a detached mount fd; otherwise rootfs_mount is -1 and wait_go returns an invalid Fd.
+Result<> send_go(int fd, int rootfs_mount = -1);
+Result<Fd> wait_go(int fd);
 
 // child -> parent: a step failed (the child exits right after).
 void send_error(int fd, const Error& e);

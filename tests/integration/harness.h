@@ -299,6 +299,9 @@ class BerthTest : public ::testing::Test {
     char tmpl[] = "/tmp/berth-it-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
     root_ = tmpl;
+    // Like /var/lib/berth: traversable, so a user-namespaced container's root can reach
+    // its bundle and etc files.
+    ASSERT_EQ(chmod(tmpl, 0711), 0) << std::strerror(errno);
     cgroups_before_ = berth_cgroups();
     image_dir();
   }

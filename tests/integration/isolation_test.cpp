@@ -139,10 +139,9 @@ TEST_F(IsolationTest, CgroupIsTheContainersOwn) {
   }
 }
 
-// DISABLED: berth fails in this mode (reported to the lead):
-//   berth: step mount_rootfs: mount overlay "<root>/run/containers/<id>/rootfs": Permission denied
-// Run it with --gtest_also_run_disabled_tests once the runtime handles user namespaces.
-TEST_F(IsolationTest, DISABLED_UserNamespaceMapsRootToAnUnprivilegedRange) {
+// The layers are shared and owned by host root; berth shows them through idmapped mounts,
+// so image files belong to the container's root and what it writes lands as host 100000.
+TEST_F(IsolationTest, UserNamespaceMapsRootToAnUnprivilegedRange) {
   Result map = probe({"--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"}, {"uidmap"});
   ASSERT_EQ(map.code, 0) << describe(map);
   auto fields = lines_of(map.out);

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,9 +12,16 @@ namespace berth {
 
 namespace {
 bool g_trace = false;
+struct timespec g_start;  // when tracing was turned on: lines show the time since
 
 void emit(const std::string& line) {
-  std::string s = line + "\n";
+  struct timespec now;
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  double ms = static_cast<double>(now.tv_sec - g_start.tv_sec) * 1e3 +
+              static_cast<double>(now.tv_nsec - g_start.tv_nsec) / 1e6;
+  char stamp[24];
+  std::snprintf(stamp, sizeof stamp, "%7.2fms ", ms);
+  std::string s = stamp + line + "\n";
   ssize_t unused = ::write(STDERR_FILENO, s.data(), s.size());
   (void)unused;
 }
@@ -38,7 +46,10 @@ std::string flags_str(unsigned long flags, const std::pair<unsigned long, const 
 }
 }  // namespace
 
-void set_trace(bool on) { g_trace = on; }
+void set_trace(bool on) {
+  g_trace = on;
+  ::clock_gettime(CLOCK_MONOTONIC, &g_start);
+}
 bool trace_enabled() { return g_trace; }
 
 void trace_step(int index, int total, const char* name, const char* why) {

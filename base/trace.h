@@ -1,7 +1,9 @@
 // --trace: narrate each container setup step and the syscalls it makes, for learners.
 //
-//   [07/15] pivot_root: make the image the new /, then detach the old root
-//           pivot_root(".", ".")  umount2("/", MNT_DETACH)
+//      8.41ms [07/15] pivot_root: make the image the new /, then detach the old root
+//      8.43ms         pivot_root(".", ".")  umount2("/", MNT_DETACH)
+//
+// Each line starts with the time since tracing began, so the slow steps stand out.
 //
 // Output goes to stderr, unbuffered, with write(2) only, so it is safe to call in the
 // child between clone() and execve() (no locks, no allocation in trace_syscall's fast path

@@ -146,6 +146,8 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
 
 Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
                                         const std::function<void(const ContainerRecord&)>& on_created) {
+  // First, so the kernel's ~10 ms wait overlaps everything below (runtime/cgroup.h).
+  runtime::AttachWarmup warmup = runtime::warm_up_cgroup_attach(runtime::detect_cgroup_layout());
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;

@@ -151,22 +151,28 @@ Result<> attach_v2_device_filter(int cgroup_dir_fd, const std::string& dir,
   std::memcpy(insns.data(), prog.data(), prog.size() * sizeof(BpfInsn));
 
   static const char kLicense[] = "Apache-2.0";  // no GPL-only helpers are called
-  char log[4096] = "";
   union bpf_attr load;
   std::memset(&load, 0, sizeof load);
   load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   load.insns = reinterpret_cast<uintptr_t>(insns.data());
   load.insn_cnt = static_cast<uint32_t>(insns.size());
   load.license = reinterpret_cast<uintptr_t>(kLicense);
-  load.log_buf = reinterpret_cast<uintptr_t>(log);
-  load.log_size = sizeof log;
-  load.log_level = 1;
   trace_syscall("bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, " +
                 std::to_string(insns.size()) + " instructions)");
+  // First without the verifier's log: writing it costs time, and since Linux 6.4 a log
+  // that does not fit its buffer fails the load with ENOSPC even when the program is fine.
   long fd = bpf(BPF_PROG_LOAD, &load);
+  std::vector<char> log;
+  if (fd < 0) {  // again, only to learn why
+    log.assign(1 << 20, '\0');
+    load.log_buf = reinterpret_cast<uintptr_t>(log.data());
+    load.log_size = static_cast<uint32_t>(log.size());
+    load.log_level = 1;
+    fd = bpf(BPF_PROG_LOAD, &load);
+  }
   if (fd < 0) {
     // The verifier's log says why it refused the program: its first line is the reason.
-    std::string why = log;
+    std::string why = log.empty() ? std::string() : std::string(log.data());
     if (auto nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
     return sys_error("setting device allowlist: bpf(BPF_PROG_LOAD)" +
                      (why.empty() ? std::string() : " (" + why + ")"));

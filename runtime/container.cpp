@@ -111,9 +111,12 @@ Result<Fd> start_child(ContainerContext& ctx, pid_t pid, Cgroup& cgroup, bool in
     TRY(write_id_maps(pid, ctx.spec.uid_mappings, ctx.spec.gid_mappings));
     ASSIGN_OR_RETURN_CTX(rootfs, make_idmapped_rootfs(ctx, pid), "idmapped rootfs");
   }
-  if (!into_cgroup) TRY_CTX(cgroup.add_process(pid), "joining cgroup");
   TRY(send_go(sync, rootfs.get()));
   rootfs.reset();
+  if (!into_cgroup) {
+    TRY_CTX(cgroup.add_process(pid), "joining cgroup");
+    TRY(send_joined(sync));
+  }
   Fd console;
   for (;;) {
     ASSIGN_OR_RETURN(SyncMessage msg, receive_message(sync));
@@ -164,6 +167,7 @@ Result<ExitStatus> run_container(const RunRequest& req) {
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
 
   std::optional<int> into = ctx.in_user_namespace ? std::nullopt : cgroup.v2_dir_fd();
+  ctx.joins_cgroup_late = !into.has_value();
   sigset_t forwarded = forwarded_signals(), original;
   ::sigprocmask(SIG_BLOCK, &forwarded, &original);
   struct RestoreMask {

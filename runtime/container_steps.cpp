@@ -27,6 +27,7 @@ bool new_network_namespace(const ContainerContext& c) {
   return ns && ns->path.empty();
 }
 bool user_namespace(const ContainerContext& c) { return c.in_user_namespace; }
+bool joins_cgroup_late(const ContainerContext& c) { return c.joins_cgroup_late; }
 bool cgroup2_mount(const ContainerContext& c) {
   for (const auto& m : c.spec.mounts)
     if (m.type == "cgroup2") return true;
@@ -60,12 +61,10 @@ Result<> exec_command(ContainerContext& ctx) {
 }
 
 constexpr Step kSteps[] = {
-    {"wait_for_parent", "berth writes our uid map and cgroup from outside; wait for it",
+    {"wait_for_parent", "berth writes our uid map (and builds our idmapped rootfs) from outside; wait for it",
      wait_for_parent},
     {"join_namespaces", "setns(2) into namespaces that already exist (a network made beforehand)",
      join_namespaces, joins_namespaces},
-    {"enter_cgroup_namespace", "make our own cgroup the root of what /proc/self/cgroup shows",
-     enter_cgroup_namespace, new_cgroup_namespace},
     {"become_root", "take uid 0 of the new user namespace, which maps to the host's range",
      become_root_in_user_namespace, user_namespace},
     {"bring_up_loopback", "a new network namespace has only lo, and it starts down",
@@ -76,6 +75,10 @@ constexpr Step kSteps[] = {
      mount_rootfs},
     {"mount_filesystems", "/proc, /dev, /dev/pts, /dev/shm, /sys and volumes, inside the rootfs",
      mount_filesystems},
+    {"wait_for_cgroup", "berth moved us into our cgroup while we mounted; wait until it is done",
+     wait_for_cgroup, joins_cgroup_late},
+    {"enter_cgroup_namespace", "make our own cgroup the root of what /proc/self/cgroup shows",
+     enter_cgroup_namespace, new_cgroup_namespace},
     {"mount_cgroup_filesystem", "show the container its own cgroup at /sys/fs/cgroup",
      mount_cgroup_filesystem, cgroup2_mount},
     {"create_device_nodes", "a private /dev with only null, zero, full, random, urandom, tty",

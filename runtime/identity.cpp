@@ -30,6 +30,11 @@ Result<> wait_for_parent(ContainerContext& ctx) {
   return {};
 }
 
+Result<> wait_for_cgroup(ContainerContext& ctx) {
+  trace_syscall("recv(sync) until the parent has written our pid into cgroup.procs");
+  return wait_joined(ctx.sync_fd);
+}
+
 Result<> enter_cgroup_namespace(ContainerContext&) {
   // Only now, after the parent moved us into our cgroup: a cgroup namespace takes the
   // cgroup we are in at unshare() time as its root, so doing it at clone() time would make

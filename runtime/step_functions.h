@@ -25,6 +25,7 @@ Result<> open_console(ContainerContext& ctx);
 
 // runtime/identity.cpp
 Result<> wait_for_parent(ContainerContext& ctx);
+Result<> wait_for_cgroup(ContainerContext& ctx);
 Result<> enter_cgroup_namespace(ContainerContext& ctx);
 Result<> become_root_in_user_namespace(ContainerContext& ctx);
 Result<> set_hostname(ContainerContext& ctx);

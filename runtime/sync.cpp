@@ -8,7 +8,7 @@
 namespace berth::runtime {
 
 namespace {
-enum : char { kMsgGo = 'G', kMsgError = 'E', kMsgConsole = 'C' };
+enum : char { kMsgGo = 'G', kMsgJoined = 'J', kMsgError = 'E', kMsgConsole = 'C' };
 
 // A msghdr over one data buffer with room for one passed descriptor (SCM_RIGHTS).
 // It points into itself, so it is built in place and never copied.
@@ -65,15 +65,27 @@ Result<> send_go(int fd, int rootfs_mount) {
   return send_with_fd(fd, kMsgGo, rootfs_mount, "send go to container");
 }
 
-Result<Fd> wait_go(int fd) {
+namespace {
+// The child waits for one message of the given kind and returns its descriptor, if any.
+Result<Fd> wait_for(int fd, char kind) {
   char m = 0;
   FdMessage in(&m, 1);
   ssize_t n;
   do n = ::recvmsg(fd, &in.msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error("wait for parent");
-  if (n == 0 || m != kMsgGo) return fail("parent went away before the container started");
+  if (n == 0 || m != kind) return fail("parent went away before the container started");
   return passed_fd(in.msg);
+}
+}  // namespace
+
+Result<Fd> wait_go(int fd) { return wait_for(fd, kMsgGo); }
+
+Result<> send_joined(int fd) { return send_with_fd(fd, kMsgJoined, -1, "send cgroup joined to container"); }
+
+Result<> wait_joined(int fd) {
+  TRY(wait_for(fd, kMsgJoined));
+  return {};
 }
 
 void send_error(int fd, const Error& e) {

@@ -28,6 +28,12 @@ Result<SyncPair> make_sync_pair();
 Result<> send_go(int fd, int rootfs_mount = -1);
 Result<Fd> wait_go(int fd);
 
+// parent -> child: "you are in your cgroup now". Moving a process into a v1 cgroup can
+// take a kernel RCU grace period (~10 ms), so the parent does it while the child mounts
+// its filesystems, and the child waits for this only before it needs the cgroup.
+Result<> send_joined(int fd);
+Result<> wait_joined(int fd);
+
 // child -> parent: a step failed (the child exits right after).
 void send_error(int fd, const Error& e);
 // child -> parent: the pty master of the container's console (SCM_RIGHTS).

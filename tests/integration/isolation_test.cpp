@@ -168,3 +168,24 @@ TEST_F(IsolationTest, UserNamespaceMapsRootToAnUnprivilegedRange) {
 
 }  // namespace
 }  // namespace berth_it
+
+namespace berth_it {
+namespace {
+
+// The pure cgroup v2 paths (CLONE_INTO_CGROUP, the BPF device program, cgroup.kill) on
+// this hybrid machine: berth runs in a mount namespace where only cgroup2 is mounted.
+TEST_F(IsolationTest, PureCgroupV2DeviceProgramAllowsNullAndDeniesDisks) {
+  std::vector<std::string> a = {"/usr/bin/unshare", "-m", kSourceDir + "/scripts/with-cgroup2-only"};
+  for (const auto& s : argv({"run", "--rm", "busybox", "sh", "-c",
+                             "cat /proc/self/cgroup; echo x > /dev/null && echo null-ok; "
+                             "mknod /tmp/sda b 8 0 && head -c1 /tmp/sda"}))
+    a.push_back(s);
+  Result r = run_command(a);
+  EXPECT_NE(r.out.find("0::/\n"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("null-ok"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("/tmp/sda: Operation not permitted"), std::string::npos) << describe(r);
+  EXPECT_EQ(r.code, 1) << describe(r);
+}
+
+}  // namespace
+}  // namespace berth_it

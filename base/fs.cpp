@@ -49,14 +49,15 @@ Result<> write_file(const std::string& path, const std::string& content) {
 
 Result<> make_dirs(const std::string& path, mode_t mode) {
   if (path.empty()) return {};
-  std::string cur;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    cur = path.substr(0, pos);
-    if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) return sys_error("mkdir", cur);
+  // Usually only the last component is missing: try it first, and climb only on ENOENT.
+  if (::mkdir(path.c_str(), mode) == 0) return {};
+  if (errno == ENOENT) {
+    std::string parent = dir_name(path);
+    if (parent != path) TRY(make_dirs(parent, mode));
+    if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
+    return sys_error("mkdir", path);
   }
+  if (errno != EEXIST) return sys_error("mkdir", path);
   if (!is_directory(path)) return fail_errno(ENOTDIR, "mkdir", path);
   return {};
 }

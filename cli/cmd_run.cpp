@@ -108,6 +108,7 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
     opts.image = rest[0];
     opts.command.assign(rest.begin() + 1, rest.end());
     if (entrypoint != "\x01unset") opts.entrypoint = entrypoint;
+    auto warmup = engine::warm_up_container_start();
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
     auto status = eng->run(opts);

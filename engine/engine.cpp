@@ -16,6 +16,10 @@ extern char** environ;
 
 namespace berth::engine {
 
+runtime::AttachWarmup warm_up_container_start() {
+  return runtime::warm_up_cgroup_attach(runtime::detect_cgroup_layout());
+}
+
 Result<Engine> Engine::open(const StateRoot& root) {
   TRY(make_dirs(root.storage, 0711));
   ASSIGN_OR_RETURN(oci::Store images, oci::Store::open(path_join(root.storage, "images")));
@@ -146,8 +150,6 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
 
 Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
                                         const std::function<void(const ContainerRecord&)>& on_created) {
-  // First, so the kernel's ~10 ms wait overlaps everything below (runtime/cgroup.h).
-  runtime::AttachWarmup warmup = runtime::warm_up_cgroup_attach(runtime::detect_cgroup_layout());
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;

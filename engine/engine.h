@@ -11,10 +11,17 @@
 #include "engine/container_store.h"
 #include "engine/run_options.h"
 #include "oci/store.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
 
 namespace berth::engine {
+
+// Call first thing in a command that will start a container, and keep the result until
+// the container runs: it starts the kernel's slow first cgroup attach (~10 ms on hosts
+// with v1 hierarchies) in the background, overlapping berth's own start-up
+// (runtime/cgroup.h, AttachWarmup).
+runtime::AttachWarmup warm_up_container_start();
 
 class Engine {
  public:

@@ -30,12 +30,13 @@ int main(int argc, char** argv) {
   register_image_commands(app, g, &exit_code);
   register_run_command(app, g, &exit_code);
   register_container_commands(app, g, &exit_code);
+  register_lifecycle_commands(app, g, &exit_code);
   app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] != "run") continue;
+    if (args[i] != "run" && args[i] != "create") continue;
     if (i > 0 && (args[i - 1] == "--root" || args[i - 1] == "--log-level")) continue;
-    size_t image = split_container_args(*app.get_subcommand("run"), args, i + 1);
+    size_t image = split_container_args(*app.get_subcommand(args[i]), args, i + 1);
     if (image < args.size() && args[image] == "--") image++;
     container_args().assign(args.begin() + static_cast<long>(std::min(image, args.size())), args.end());
     args.resize(std::min(image, args.size()));

@@ -37,7 +37,7 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
   if (!list) return report(list.error());
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : *list) {
-    bool alive = eng->store().is_alive(c.id);
+    bool alive = eng->store().is_alive(c);
     if (!all && !alive) continue;
     if (quiet) {
       std::puts(c.id.substr(0, 12).c_str());

@@ -1,4 +1,4 @@
-// `berth run`: docker's flags, foreground only for now (detached mode comes with the shim).
+// `berth run` and `berth create`: docker's flags. `run -d` hands the container to a shim.
 //
 // Exit codes as docker's: the command's own status; 125 when berth itself failed; 126 when
 // the command cannot be executed; 127 when it is not found.
@@ -21,7 +21,7 @@ int exit_code_for(const Error& e) {
 }
 
 void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::string& entrypoint) {
-  run->add_flag("-d,--detach", detach, "Run in the background (not yet: needs the shim)");
+  if (run->get_name() == "run") run->add_flag("-d,--detach", detach, "Run container in background and print container ID");
   run->add_flag("--rm", o.remove, "Remove the container when it exits");
   run->add_flag("-t,--tty", o.tty, "Allocate a pseudo-TTY");
   run->add_flag("-i,--interactive", o.interactive, "Keep STDIN open");
@@ -51,6 +51,21 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("--uidmap", o.uidmap, "UID map for the user namespace (container:host:size)")->allow_extra_args(false);
   run->add_option("--gidmap", o.gidmap, "GID map for the user namespace (container:host:size)")->allow_extra_args(false);
   run->add_option("--sysctl", o.sysctls, "Sysctl options")->allow_extra_args(false);
+  run->add_option("--restart", o.restart, "Restart policy: no, on-failure[:max-retries], always, unless-stopped");
+  run->add_option("--log-opt", o.log_opts, "Log driver options (max-size=10m, max-file=3)")->allow_extra_args(false);
+}
+
+// The image and command after the flags (main() cut them off for us).
+bool take_image_and_command(const char* verb, engine::RunOptions& opts, const std::string& entrypoint) {
+  const auto& rest = container_args();
+  if (rest.empty()) {
+    std::fprintf(stderr, "berth: \"%s\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]\n", verb);
+    return false;
+  }
+  opts.image = rest[0];
+  opts.command.assign(rest.begin() + 1, rest.end());
+  if (entrypoint != "\x01unset") opts.entrypoint = entrypoint;
+  return true;
 }
 
 }  // namespace
@@ -94,26 +109,36 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
   static std::string entrypoint = "\x01unset";
   add_run_flags(run, opts, detach, entrypoint);
   run->callback([&g, exit_code] {
-    const auto& rest = container_args();
-    if (rest.empty()) {
-      std::fprintf(stderr, "berth: \"run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]\n");
-      return void(*exit_code = 125);
-    }
-    if (detach) {
-      std::fprintf(stderr, "berth: detached mode (-d) is not supported yet: it arrives with the shim\n");
-      return void(*exit_code = 125);
-    }
-    if (opts.tty && !::isatty(STDIN_FILENO))
+    if (!take_image_and_command("run", opts, entrypoint)) return void(*exit_code = 125);
+    if (opts.tty && !detach && !::isatty(STDIN_FILENO))
       std::fprintf(stderr, "berth: warning: -t given but stdin is not a terminal\n");
-    opts.image = rest[0];
-    opts.command.assign(rest.begin() + 1, rest.end());
-    if (entrypoint != "\x01unset") opts.entrypoint = entrypoint;
     auto warmup = engine::warm_up_container_start();
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
+    if (detach) {
+      auto rec = eng->run_detached(opts);
+      if (!rec) return void(*exit_code = report(rec.error(), exit_code_for(rec.error())));
+      std::puts(rec->id.c_str());
+      return;
+    }
     auto status = eng->run(opts);
     if (!status) return void(*exit_code = report(status.error(), exit_code_for(status.error())));
     *exit_code = status->code;
+  });
+
+  auto* create = app.add_subcommand("create", "Create a new container");
+  create->set_help_flag("--help", "Print this help message and exit");
+  static engine::RunOptions create_opts;
+  static bool unused_detach = false;
+  static std::string create_entrypoint = "\x01unset";
+  add_run_flags(create, create_opts, unused_detach, create_entrypoint);
+  create->callback([&g, exit_code] {
+    if (!take_image_and_command("create", create_opts, create_entrypoint)) return void(*exit_code = 125);
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error(), 125));
+    auto made = eng->create(create_opts);
+    if (!made) return void(*exit_code = report(made.error(), 125));
+    std::puts(made->rec.id.c_str());
   });
 }
 

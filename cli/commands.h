@@ -24,6 +24,8 @@ int report(const Error& e, int code = 1);
 void register_image_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_run_command(CLI::App& app, Globals& g, int* exit_code);
 void register_container_commands(CLI::App& app, Globals& g, int* exit_code);
+// start, stop, restart, kill, wait, logs, and the shim's hidden `internal` commands.
+void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code);
 
 // `run`'s argv after the image name: the container's command, never parsed as flags.
 std::vector<std::string>& container_args();

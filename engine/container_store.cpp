@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/process.h"
 #include "base/strings.h"
 
 namespace berth::engine {
@@ -36,11 +37,20 @@ Json ContainerRecord::to_json() const {
           {"Command", command},
           {"Created", created},
           {"AutoRemove", auto_remove},
+          {"Detached", detached},
+          {"HalfMade", half_made},
+          {"StopSignal", stop_signal},
+          {"RestartCount", restart_count},
+          {"Options", options},
           {"State",
            {{"Status", status},
             {"Pid", pid},
+            {"PidStart", pid_start},
+            {"BootId", boot_id},
+            {"ShimPid", shim_pid},
             {"ExitCode", exit_code},
             {"OOMKilled", oom_killed},
+            {"StopRequested", stop_requested},
             {"StartedAt", started_at},
             {"FinishedAt", finished_at}}}};
 }
@@ -55,9 +65,18 @@ Result<ContainerRecord> ContainerRecord::from_json(const Json& j, const std::str
     r.command = j.value("Command", std::vector<std::string>{});
     r.created = j.value("Created", "");
     r.auto_remove = j.value("AutoRemove", false);
+    r.detached = j.value("Detached", false);
+    r.half_made = j.value("HalfMade", false);
+    r.stop_signal = j.value("StopSignal", "");
+    r.restart_count = j.value("RestartCount", 0);
+    r.options = j.value("Options", Json::object());
     const Json& s = j.at("State");
     r.status = s.value("Status", "created");
     r.pid = s.value("Pid", 0);
+    r.pid_start = s.value("PidStart", uint64_t{0});
+    r.boot_id = s.value("BootId", "");
+    r.shim_pid = s.value("ShimPid", 0);
+    r.stop_requested = s.value("StopRequested", false);
     r.exit_code = s.value("ExitCode", 0);
     r.oom_killed = s.value("OOMKilled", false);
     r.started_at = s.value("StartedAt", "");
@@ -71,12 +90,18 @@ Result<ContainerRecord> ContainerRecord::from_json(const Json& j, const std::str
 std::string ContainerStore::storage_dir(const std::string& id) const {
   return path_join(root_.storage, "containers/" + id);
 }
-std::string ContainerStore::bundle_dir(const std::string& id) const {
+std::string ContainerStore::run_dir(const std::string& id) const {
   return path_join(root_.run, "containers/" + id);
+}
+std::string ContainerStore::rootfs_dir(const std::string& id) const {
+  return path_join(run_dir(id), "rootfs");
+}
+std::string ContainerStore::log_path(const std::string& id) const {
+  return path_join(storage_dir(id), id + "-json.log");
 }
 std::string ContainerStore::store_lock() const { return path_join(root_.storage, "containers/.lock"); }
 
-Result<ContainerRecord> ContainerStore::create(ContainerRecord rec) {
+Result<ContainerStore::Created> ContainerStore::create(ContainerRecord rec) {
   // 0711: traversable (a user-namespaced container's root must reach its layers and
   // upper directory) but not listable by other users.
   TRY(make_dirs(path_join(root_.storage, "containers"), 0711));
@@ -102,7 +127,17 @@ Result<ContainerRecord> ContainerStore::create(ContainerRecord rec) {
   // but root could reach /bin in the container.
   TRY(make_dirs(dir, 0711));
   for (const char* sub : {"upper", "work", "etc"}) TRY(make_dirs(path_join(dir, sub), 0755));
-  TRY(make_dirs(path_join(bundle_dir(rec.id), "rootfs"), 0755));
+  TRY(make_dirs(rootfs_dir(rec.id), 0755));
+  ASSIGN_OR_RETURN(FileLock creating, FileLock::acquire(path_join(dir, "create.lock")));
+  TRY(save(rec));
+  return Created{std::move(rec), std::move(creating)};
+}
+
+Result<ContainerRecord> ContainerStore::update(const std::string& id,
+                                               const std::function<Result<>(ContainerRecord&)>& change) {
+  ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(path_join(storage_dir(id), "state.lock")));
+  ASSIGN_OR_RETURN(ContainerRecord rec, load(id));
+  TRY(change(rec));
   TRY(save(rec));
   return rec;
 }
@@ -142,26 +177,44 @@ Result<ContainerRecord> ContainerStore::find(const std::string& key) const {
 }
 
 Result<FileLock> ContainerStore::lock_running(const std::string& id) {
-  return FileLock::try_acquire(path_join(bundle_dir(id), "lock"));
+  TRY(make_dirs(rootfs_dir(id), 0755));  // after a reboot /run is empty
+  return FileLock::try_acquire(path_join(run_dir(id), "lock"));
 }
 
-bool ContainerStore::is_alive(const std::string& id) const {
-  std::string path = path_join(bundle_dir(id), "lock");
+bool ContainerStore::supervisor_alive(const std::string& id) const {
+  std::string path = path_join(run_dir(id), "lock");
   if (!path_exists(path)) return false;
   return !FileLock::try_acquire(path, FileLock::Mode::kShared);
 }
 
+bool ContainerStore::is_alive(const ContainerRecord& rec) const {
+  if (supervisor_alive(rec.id)) return true;
+  if (rec.status != "running" || rec.pid <= 0) return false;
+  return ProcessIdentity{rec.pid, rec.pid_start, rec.boot_id}.alive();
+}
+
 Result<> ContainerStore::remove(const std::string& id) {
-  TRY(remove_tree(bundle_dir(id)));
+  TRY(remove_tree(run_dir(id)));
   return remove_tree(storage_dir(id));
 }
 
 Result<std::vector<std::string>> ContainerStore::recover() {
   std::vector<std::string> alive;
+  // Under the store lock: create() makes a directory and its lock file under it too, so
+  // a half-written directory is never mistaken for a crashed one.
+  TRY(make_dirs(path_join(root_.storage, "containers"), 0711));
+  TRY(make_dirs(path_join(root_.run, "containers"), 0711));
+  ASSIGN_OR_RETURN(FileLock store, FileLock::acquire(store_lock()));
   ASSIGN_OR_RETURN(auto ids, list_dir(path_join(root_.storage, "containers")));
   for (const auto& id : ids) {
     if (id.size() != 64) continue;
-    if (is_alive(id)) {
+    if (supervisor_alive(id)) {
+      alive.push_back(id);
+      continue;
+    }
+    // The berth that creates and starts it holds create.lock until it has handed the
+    // container over (to itself in the foreground, or to the shim).
+    if (!FileLock::try_acquire(path_join(storage_dir(id), "create.lock"))) {
       alive.push_back(id);
       continue;
     }
@@ -170,27 +223,32 @@ Result<std::vector<std::string>> ContainerStore::recover() {
       TRY(remove(id));
       continue;
     }
-    // A `run --rm` killed before its command started is still "created": nobody will
-    // ever remove it otherwise.
-    if (rec->status == "created" && rec->auto_remove) {
+    if (is_alive(*rec)) {  // its shim died, the container did not
+      alive.push_back(id);
+      continue;
+    }
+    // Killed before its command started (`run --rm`, or `run -d` before the shim took
+    // over): nobody will ever remove it otherwise.
+    if (rec->status == "created" && (rec->auto_remove || rec->half_made)) {
       TRY(remove(id));
       continue;
     }
-    if (rec->status != "running") continue;
+    if (rec->status != "running" && rec->status != "restarting") continue;
     if (rec->auto_remove) {
       TRY(remove(id));
       continue;
     }
+    // Its supervisor died (or the machine rebooted) and the process is gone.
     rec->status = "exited";
-    rec->exit_code = 137;
+    if (rec->exit_code == 0) rec->exit_code = 137;
     rec->pid = 0;
     rec->finished_at = rfc3339_now();
     TRY(save(*rec));
   }
-  // Bundles whose definition is gone (a crash inside remove()).
-  ASSIGN_OR_RETURN(auto bundles, list_dir(path_join(root_.run, "containers")));
-  for (const auto& id : bundles)
-    if (!path_exists(storage_dir(id)) && !is_alive(id)) TRY(remove_tree(bundle_dir(id)));
+  // Run directories whose definition is gone (a crash inside remove()).
+  ASSIGN_OR_RETURN(auto runs, list_dir(path_join(root_.run, "containers")));
+  for (const auto& id : runs)
+    if (!path_exists(storage_dir(id)) && !supervisor_alive(id)) TRY(remove_tree(run_dir(id)));
   return alive;
 }
 

@@ -6,11 +6,13 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/process.h"
 #include "base/strings.h"
 #include "base/trace.h"
 #include "engine/image_files.h"
 #include "engine/spec_builder.h"
 #include "runtime/cgroup.h"
+#include "runtime/log_writer.h"
 
 extern char** environ;
 
@@ -53,7 +55,7 @@ Result<std::vector<std::string>> Engine::remove_image(const std::string& name, b
   ASSIGN_OR_RETURN(auto all, containers_.list());
   for (const auto& c : all) {
     if (c.image_id != image.id) continue;
-    bool alive = containers_.is_alive(c.id);
+    bool alive = containers_.is_alive(c);
     if (alive || !force)
       return fail("conflict: unable to remove repository reference \"" + name + "\" (must force) - container " +
                   c.id.substr(0, 12) + " is using its referenced image " + image.id.substr(7, 12) +
@@ -63,18 +65,6 @@ Result<std::vector<std::string>> Engine::remove_image(const std::string& name, b
 }
 
 Result<std::vector<ContainerRecord>> Engine::containers() { return containers_.list(); }
-
-Result<> Engine::remove_container(const std::string& key, bool force) {
-  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
-  if (containers_.is_alive(rec.id)) {
-    if (!force)
-      return fail("cannot remove container \"" + rec.name + "\": container is running: stop the container before removing or force remove");
-    if (rec.pid > 0) ::kill(rec.pid, SIGKILL);
-    for (int i = 0; i < 200 && containers_.is_alive(rec.id); i++) ::usleep(10000);
-  }
-  TRY(runtime::remove_container_cgroup(rec.id));
-  return containers_.remove(rec.id);
-}
 
 namespace {
 Result<> write_etc(const std::string& dir, const char* name, const std::string& content) {
@@ -140,6 +130,7 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
   in.upperdir = path_join(dir, "upper");
   in.workdir = path_join(dir, "work");
   in.etc_dir = path_join(dir, "etc");
+  in.rootfs_dir = containers_.rootfs_dir(rec.id);
   runtime::CgroupLayout layout = runtime::detect_cgroup_layout();
   in.mount_cgroup2 = layout.pure_v2();
   struct rlimit nofile;
@@ -148,9 +139,12 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
   return build_spec(in);
 }
 
-Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
-                                        const std::function<void(const ContainerRecord&)>& on_created) {
+Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_made) {
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
+  TRY(parse_restart_policy(o.restart));
+  if (o.remove && parse_restart_policy(o.restart)->name != "no")
+    return fail("conflicting options: cannot specify both --restart and --rm");
+  TRY(runtime::parse_log_options(o.log_opts));
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;
   draft.id = std::string(64, '0');
@@ -165,7 +159,42 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.image = o.image;
   rec.image_id = image.id;
   rec.auto_remove = o.remove;
-  ASSIGN_OR_RETURN(rec, containers_.create(rec));
+  rec.half_made = half_made;
+  rec.stop_signal = image.config.stop_signal;
+  rec.options = o.to_json();
+  ASSIGN_OR_RETURN(ContainerStore::Created made, containers_.create(rec));
+  ContainerRecord& c = made.rec;
+  // From here on, any failure removes the container again.
+  auto cleanup = [&](Error e) -> std::unexpected<Error> {
+    (void)containers_.remove(c.id);
+    return std::unexpected(std::move(e));
+  };
+  auto spec = make_spec(o, image, c);
+  if (!spec) return cleanup(spec.error());
+  c.command = spec->process.args;
+  if (auto w = write_etc_files(o, c); !w) return cleanup(w.error());
+  if (auto w = give_to_container_root(*spec, containers_.storage_dir(c.id)); !w)
+    return cleanup(w.error());
+  if (auto w = write_file_atomic(path_join(containers_.storage_dir(c.id), "config.json"),
+                                 runtime::spec_to_json(*spec).dump(2), 0600, Sync::kNoSync);
+      !w)
+    return cleanup(w.error());
+  if (auto w = containers_.save(c); !w) return cleanup(w.error());
+  return made;
+}
+
+runtime::RunRequest Engine::run_request(const std::string& id) const {
+  runtime::RunRequest req;
+  req.id = id;
+  req.bundle = containers_.storage_dir(id);
+  req.seccomp_cache = path_join(root_.storage, "cache/seccomp");
+  return req;
+}
+
+Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
+                                        const std::function<void(const ContainerRecord&)>& on_created) {
+  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false));
+  ContainerRecord& rec = made.rec;
   // From here on, any failure removes the container again (docker leaves a "Created"
   // container behind on a failed start; berth, like `run --rm`, cleans it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
@@ -173,28 +202,18 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
     (void)containers_.remove(rec.id);
     return std::unexpected(std::move(e));
   };
-  auto spec = make_spec(o, image, rec);
-  if (!spec) return cleanup(spec.error());
-  rec.command = spec->process.args;
-  std::string bundle = containers_.bundle_dir(rec.id);
-  if (auto w = write_etc_files(o, rec); !w) return cleanup(w.error());
-  if (auto w = give_to_container_root(*spec, containers_.storage_dir(rec.id)); !w)
-    return cleanup(w.error());
-  if (auto w = write_file_atomic(path_join(bundle, "config.json"), runtime::spec_to_json(*spec).dump(2),
-                                0600, Sync::kNoSync);
-      !w)
-    return cleanup(w.error());
   auto lock = containers_.lock_running(rec.id);
   if (!lock) return cleanup(lock.error());
   if (on_created) on_created(rec);
 
-  runtime::RunRequest req;
-  req.id = rec.id;
-  req.bundle = bundle;
-  req.seccomp_cache = path_join(root_.storage, "cache/seccomp");
+  runtime::RunRequest req = run_request(rec.id);
   req.on_started = [&](pid_t pid) {
     rec.status = "running";
     rec.pid = pid;
+    if (auto id = ProcessIdentity::of(pid)) {
+      rec.pid_start = id->start_time;
+      rec.boot_id = id->boot_id;
+    }
     rec.started_at = rfc3339_now();
     (void)containers_.save(rec);
   };
@@ -205,12 +224,10 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.exit_code = status->code;
   rec.oom_killed = status->oom_killed;
   rec.finished_at = rfc3339_now();
-  if (o.remove) {
+  if (o.remove)
     TRY(containers_.remove(rec.id));
-  } else {
+  else
     TRY(containers_.save(rec));
-    TRY(remove_tree(path_join(bundle, "config.json")));
-  }
   return *status;
 }
 

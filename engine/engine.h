@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ namespace berth::engine {
 // (runtime/cgroup.h, AttachWarmup).
 runtime::AttachWarmup warm_up_container_start();
 
+// "SIGTERM", "TERM" or "15" -> 15 (docker's --signal, StopSignal).
+Result<int> parse_signal(const std::string& text);
+
 class Engine {
  public:
   static Result<Engine> open(const StateRoot& root);
@@ -33,15 +37,36 @@ class Engine {
   Result<oci::ImageRecord> import(const std::string& tarball, const std::string& name);
   Result<std::vector<std::string>> remove_image(const std::string& name, bool force);
 
-  // Containers.
-  // Runs in the foreground; the result is the command's exit status. Errors before the
-  // command started leave nothing behind (no directory, cgroup or record).
+  // Containers. Errors before a command started leave nothing behind (no directory,
+  // cgroup or record).
+  // docker create: validated, config.json written, status "created". `half_made`: the
+  // caller starts it right away, and if that caller dies first the next command removes it.
+  Result<ContainerStore::Created> create(const RunOptions& options, bool half_made = false);
+  // Runs in the foreground; the result is the command's exit status.
   Result<runtime::ExitStatus> run(const RunOptions& options,
                                   const std::function<void(const ContainerRecord&)>& on_created = {});
+  // run -d: create, then start through a shim; returns once the command runs.
+  Result<ContainerRecord> run_detached(const RunOptions& options);
+  // docker start: hands the container to a new shim (engine/lifecycle.cpp).
+  Result<ContainerRecord> start(const std::string& name_or_id);
+  // docker stop: the image's StopSignal (SIGTERM), then SIGKILL after `timeout` seconds (10).
+  Result<> stop(const std::string& name_or_id, std::optional<int> timeout);
+  Result<> kill(const std::string& name_or_id, int signal);
+  // Blocks until the container is not running; its record then.
+  Result<ContainerRecord> wait(const std::string& name_or_id);
+  Result<ContainerRecord> find(const std::string& name_or_id);
   Result<std::vector<ContainerRecord>> containers();
   // Removes a stopped container (force: a running one is killed first).
   Result<> remove_container(const std::string& name_or_id, bool force);
   ContainerStore& store() { return containers_; }
+
+  // The shim's calls back into the engine (`berth internal ...`, runtime/shim_config.h).
+  // The starter: starts the command detached and reports "ok PID" or "error ..." on fd.
+  Result<> start_process(const std::string& id, int report_fd);
+  // The command exited: record it, remove the cgroup, apply --rm and the restart policy.
+  // Returns runtime::kExitRestart when the shim should start it again. `final`: the shim
+  // gives up a pending restart (`stop` during the backoff).
+  Result<int> process_exited(const std::string& id, int code, int signal, bool final);
 
  private:
   Engine(StateRoot root, oci::Store images)
@@ -50,6 +75,11 @@ class Engine {
                                   const ContainerRecord& rec);
   Result<> write_etc_files(const RunOptions& o, const ContainerRecord& rec);
   Result<> recover();
+  runtime::RunRequest run_request(const std::string& id) const;
+  Result<> spawn_shim(const ContainerRecord& rec);
+  Result<> signal_container(const ContainerRecord& rec, int sig);
+  // After the command ended: wait for the shim to record it (or record it ourselves).
+  Result<> settle(const ContainerRecord& rec, int assumed_code);
 
   StateRoot root_;
   oci::Store images_;

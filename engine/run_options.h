@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "base/json.h"
+#include "base/result.h"
+
 namespace berth::engine {
 
 struct RunOptions {
@@ -35,6 +38,20 @@ struct RunOptions {
   std::vector<std::string> tmpfs;                // --tmpfs /run[:size=64m]
   std::vector<std::string> uidmap, gidmap;       // --uidmap 0:100000:65536
   std::vector<std::string> sysctls;              // --sysctl k=v
+  // Detached containers (the shim).
+  std::string restart = "no";                    // --restart no|on-failure[:N]|always|unless-stopped
+  std::vector<std::string> log_opts;             // --log-opt max-size=10m --log-opt max-file=3
+
+  // Kept in the container's record, so `start` after a reboot and `inspect` see them.
+  Json to_json() const;
+  static Result<RunOptions> from_json(const Json& j);
 };
+
+// docker's --restart: "no", "always", "unless-stopped", "on-failure" or "on-failure:N".
+struct RestartPolicy {
+  std::string name = "no";
+  int max_retries = 0;  // on-failure:N; 0 = unlimited
+};
+Result<RestartPolicy> parse_restart_policy(const std::string& text);
 
 }  // namespace berth::engine

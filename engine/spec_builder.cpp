@@ -268,7 +268,7 @@ Result<Mount> parse_tmpfs(const std::string& text) {
 Result<runtime::Spec> build_spec(const SpecInputs& in) {
   const RunOptions& o = *in.options;
   runtime::Spec spec;
-  spec.root_path = "rootfs";
+  spec.root_path = in.rootfs_dir.empty() ? "rootfs" : in.rootfs_dir;
   spec.root_readonly = o.read_only;
   spec.hostname = o.network == "host" ? "" : (o.hostname.empty() ? in.id.substr(0, 12) : o.hostname);
   ASSIGN_OR_RETURN(spec.process.args, container_command(o, *in.image));

@@ -27,6 +27,7 @@ struct SpecInputs {
   std::vector<std::string> layer_dirs;  // lowest first
   std::string upperdir, workdir;        // this container's writable layer
   std::string etc_dir;                  // holds hostname, hosts, resolv.conf to bind-mount
+  std::string rootfs_dir;               // where the rootfs is mounted ("" = bundle/rootfs)
   bool mount_cgroup2 = false;           // the host's cgroup2 hierarchy has controllers
   uint64_t nofile_hard_limit = 1048576; // the caller's RLIMIT_NOFILE ceiling
   std::vector<std::string> host_env;    // for `-e NAME` without a value

@@ -148,8 +148,33 @@ int exit_code_of(int status, int* signal) {
 
 }  // namespace
 
-Result<ExitStatus> run_container(const RunRequest& req) {
+namespace {
+
+// A container whose command is running: what launch() hands to run_container (which
+// supervises it) or to start_container (which lets it go).
+struct Launched {
+  pid_t pid = -1;
+  Fd pidfd;
+  Fd console;
+  std::optional<Cgroup> cgroup;
+};
+
+// Blocks the forwarded signals for its lifetime: they queue (for supervise) instead of
+// killing berth, from before clone until the command has ended.
+struct BlockForwarded {
+  sigset_t original;
+  BlockForwarded() {
+    sigset_t forwarded = forwarded_signals();
+    ::sigprocmask(SIG_BLOCK, &forwarded, &original);
+  }
+  ~BlockForwarded() { ::sigprocmask(SIG_SETMASK, &original, nullptr); }
+};
+
+// Everything from reading the bundle to the container's execve. The child starts its
+// command with `original`, the signal mask berth had before blocking.
+Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ASSIGN_OR_RETURN(ContainerContext ctx, prepare_context(req));
+  ctx.die_with_parent = !req.detach;
   // Compiled here, loaded in the child: a bad profile is reported before anything exists.
   std::optional<SeccompFilter> filter;
   if (!ctx.spec.seccomp.is_null()) {
@@ -163,39 +188,57 @@ Result<ExitStatus> run_container(const RunRequest& req) {
   ASSIGN_OR_RETURN_CTX(Resources res, resources_from_json(ctx.spec.resources), "resources");
   CgroupLayout layout = detect_cgroup_layout();
   trace_note("cgroups: " + describe(layout));
-  ASSIGN_OR_RETURN_CTX(Cgroup cgroup, Cgroup::create(layout, req.id, res), "creating cgroup");
+  Launched out;
+  ASSIGN_OR_RETURN_CTX(out.cgroup, Cgroup::create(layout, req.id, res), "creating cgroup");
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
 
-  std::optional<int> into = ctx.in_user_namespace ? std::nullopt : cgroup.v2_dir_fd();
+  std::optional<int> into = ctx.in_user_namespace ? std::nullopt : out.cgroup->v2_dir_fd();
   ctx.joins_cgroup_late = !into.has_value();
-  sigset_t forwarded = forwarded_signals(), original;
-  ::sigprocmask(SIG_BLOCK, &forwarded, &original);
-  struct RestoreMask {
-    sigset_t mask;
-    ~RestoreMask() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-  } restore{original};
-  Fd pidfd;
-  ASSIGN_OR_RETURN(pid_t pid, clone_container(clone_flags_for(ctx.spec), into, pidfd));
-  if (pid == 0) {
+  ASSIGN_OR_RETURN(out.pid, clone_container(clone_flags_for(ctx.spec), into, out.pidfd));
+  if (out.pid == 0) {
     sync.parent.reset();
     ctx.sync_fd = sync.child.get();
     child_main(ctx, original);
   }
   sync.child.reset();
-  auto console = start_child(ctx, pid, cgroup, into.has_value(), sync.parent.get());
+  auto console = start_child(ctx, out.pid, *out.cgroup, into.has_value(), sync.parent.get());
   if (!console) {
-    ::kill(pid, SIGKILL);
+    ::kill(out.pid, SIGKILL);
     int status;
-    ::waitpid(pid, &status, 0);
+    ::waitpid(out.pid, &status, 0);
     return std::unexpected(console.error());
   }
-  if (req.on_started) req.on_started(pid);
-  Supervision s{pid, pidfd.get(), std::move(*console)};
+  out.console = std::move(*console);
+  return out;
+}
+
+}  // namespace
+
+Result<ExitStatus> run_container(const RunRequest& req) {
+  BlockForwarded blocked;
+  ASSIGN_OR_RETURN(Launched c, launch(req, blocked.original));
+  if (req.on_started) req.on_started(c.pid);
+  Supervision s{c.pid, c.pidfd.get(), std::move(c.console)};
   ASSIGN_OR_RETURN(int status, supervise(s));
   ExitStatus out;
   out.code = exit_code_of(status, &out.signal);
-  out.oom_killed = cgroup.oom_killed();
-  TRY_CTX(cgroup.destroy(), "removing cgroup");
+  out.oom_killed = c.cgroup->oom_killed();
+  TRY_CTX(c.cgroup->destroy(), "removing cgroup");
+  return out;
+}
+
+Result<Started> start_container(const RunRequest& req) {
+  BlockForwarded blocked;
+  ASSIGN_OR_RETURN(Launched c, launch(req, blocked.original));
+  // From here the cgroup outlives us: whoever reaps the container removes it
+  // (remove_container_cgroup).
+  c.cgroup->release();
+  return Started{c.pid, std::move(c.console)};
+}
+
+ExitStatus exit_status_of(int wait_status) {
+  ExitStatus out;
+  out.code = exit_code_of(wait_status, &out.signal);
   return out;
 }
 
@@ -203,6 +246,14 @@ Result<> remove_container_cgroup(const std::string& id) {
   auto cg = Cgroup::open(detect_cgroup_layout(), id);
   if (!cg) return cg.error().errno_value() == ENOENT ? Result<>{} : std::unexpected(cg.error());
   return cg->destroy();
+}
+
+Result<bool> reap_container_cgroup(const std::string& id) {
+  auto cg = Cgroup::open(detect_cgroup_layout(), id);
+  if (!cg) return cg.error().errno_value() == ENOENT ? Result<bool>(false) : std::unexpected(cg.error());
+  bool oom = cg->oom_killed();
+  TRY(cg->destroy());
+  return oom;
 }
 
 Result<std::vector<std::string>> remove_stale_container_cgroups(

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "base/fd.h"
 #include "base/result.h"
 
 namespace berth::runtime {
@@ -23,6 +24,9 @@ struct RunRequest {
   std::string seccomp_cache;  // where compiled seccomp programs are kept ("" = no cache)
   // Called once the command is running (after execve), with its host pid.
   std::function<void(pid_t)> on_started;
+  // start_container: the container must outlive this process (its shim reaps it), so it
+  // is not tied to us with PR_SET_PDEATHSIG.
+  bool detach = false;
 };
 
 struct ExitStatus {
@@ -33,8 +37,23 @@ struct ExitStatus {
 
 Result<ExitStatus> run_container(const RunRequest& request);
 
+// Detached: starts the command and returns once it has exec'd, leaving it running (and its
+// cgroup in place). The caller's parent, a subreaper (the shim), inherits it when the
+// caller exits. `console` is the pty master when the spec asks for a terminal.
+struct Started {
+  pid_t pid = -1;
+  Fd console;
+};
+Result<Started> start_container(const RunRequest& request);
+
+// A waitpid(2) status as an ExitStatus (oom_killed left false).
+ExitStatus exit_status_of(int wait_status);
+
 // For `ps`/cleanup: remove the cgroup of a container that is not running any more.
 Result<> remove_container_cgroup(const std::string& id);
+// After a detached container exited: whether the OOM killer struck, then the cgroup is
+// removed (anything left inside is killed first).
+Result<bool> reap_container_cgroup(const std::string& id);
 // After a crash: removes every berth cgroup whose id `keep` rejects.
 Result<std::vector<std::string>> remove_stale_container_cgroups(
     const std::function<bool(const std::string& id)>& keep);

@@ -24,8 +24,12 @@ namespace berth::runtime {
 
 Result<> wait_for_parent(ContainerContext& ctx) {
   // If berth dies, the container dies with it: a foreground container has no other owner.
-  trace_syscall("prctl(PR_SET_PDEATHSIG, SIGKILL)  recv(sync) until the parent says go");
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return sys_error("prctl PR_SET_PDEATHSIG");
+  if (ctx.die_with_parent) {
+    trace_syscall("prctl(PR_SET_PDEATHSIG, SIGKILL)");
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return sys_error("prctl PR_SET_PDEATHSIG");
+  }
+  // Detached, the parent exits after our execve; if it dies before, recv() sees EOF.
+  trace_syscall("recv(sync) until the parent says go");
   ASSIGN_OR_RETURN(ctx.rootfs_mount, wait_go(ctx.sync_fd));
   return {};
 }

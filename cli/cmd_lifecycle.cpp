@@ -1,0 +1,229 @@
+// Detached containers' verbs: start, stop, restart, kill, wait, logs; and `internal`, the
+// hidden commands the shim calls (runtime/shim_config.h).
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "runtime/log_reader.h"
+#include "runtime/shim_config.h"
+
+namespace berth::cli {
+
+namespace {
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+struct LogsFlags {
+  bool follow = false, timestamps = false;
+  std::string tail = "all", since, until;
+};
+
+bool print_entry(const runtime::LogEntry& e, bool timestamps) {
+  FILE* out = e.stream == runtime::LogStream::kStderr ? stderr : stdout;
+  if (timestamps) std::fprintf(out, "%s ", e.time.c_str());
+  std::fwrite(e.log.data(), 1, e.log.size(), out);
+  std::fflush(out);
+  return true;
+}
+
+int show_logs(const Globals& g, const std::string& key, const LogsFlags& f) {
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  auto rec = eng->find(key);
+  if (!rec) return report(rec.error());
+  runtime::LogReadOptions opts;
+  if (f.tail != "all") {
+    auto n = parse_int(f.tail);
+    if (!n || *n < 0) return report(Error(0, "invalid value for \"tail\"", f.tail));
+    opts.tail = static_cast<size_t>(*n);
+  }
+  int64_t now = now_ns();
+  if (!f.since.empty()) {
+    auto t = runtime::parse_log_time(f.since, now);
+    if (!t) return report(t.error());
+    opts.since_ns = *t;
+  }
+  if (!f.until.empty()) {
+    auto t = runtime::parse_log_time(f.until, now);
+    if (!t) return report(t.error());
+    opts.until_ns = *t;
+  }
+  std::string path = eng->store().log_path(rec->id);
+  auto print = [&f](const runtime::LogEntry& e) { return print_entry(e, f.timestamps); };
+  if (f.follow) {
+    std::string id = rec->id;
+    auto& store = eng->store();
+    auto running = [&store, &id] {
+      auto r = store.load(id);
+      return r && (store.is_alive(*r) || r->status == "restarting");
+    };
+    auto r = runtime::follow_log(path, opts, print, running);
+    return r ? 0 : report(r.error());
+  }
+  auto entries = runtime::read_log(path, opts);
+  if (!entries) {
+    if (entries.error().errno_value() == ENOENT) return 0;  // never started detached
+    return report(entries.error());
+  }
+  for (const auto& e : *entries) print(e);
+  return 0;
+}
+
+// Applies `act` to each named container, printing each name as docker does.
+template <typename Act>
+int for_each_container(const Globals& g, const std::vector<std::string>& names, Act act) {
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  int rc = 0;
+  for (const auto& n : names) {
+    if (auto r = act(*eng, n); !r)
+      rc = report(r.error());
+    else
+      std::puts(n.c_str());
+  }
+  return rc;
+}
+
+void register_internal(CLI::App& app, Globals& g, int* exit_code) {
+  auto* internal = app.add_subcommand("internal", "");  // empty description: hidden
+  internal->group("");
+  auto* start = internal->add_subcommand("start", "starter: start a detached container (fd 3 reports)");
+  static std::string id;
+  start->add_option("id", id)->required();
+  start->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error(), 125));
+    auto r = eng->start_process(id, 3);
+    *exit_code = r ? 0 : report(r.error(), 125);
+  });
+  auto* exited = internal->add_subcommand("exited", "record a detached container's exit");
+  static int code = 0, sig = 0;
+  static std::string final_word;
+  exited->add_option("id", id)->required();
+  exited->add_option("code", code)->required();
+  exited->add_option("signal", sig)->required();
+  exited->add_option("final", final_word);
+  exited->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto r = eng->process_exited(id, code, sig, final_word == "final");
+    *exit_code = r ? *r : report(r.error());
+  });
+}
+
+}  // namespace
+
+void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
+  auto* start = app.add_subcommand("start", "Start one or more stopped containers");
+  static std::vector<std::string> start_names;
+  static bool start_attach = false;
+  start->add_option("containers", start_names, "CONTAINER...")->required();
+  start->add_flag("-a,--attach", start_attach, "Attach STDOUT/STDERR and forward its exit code");
+  start->callback([&g, exit_code] {
+    if (start_attach && start_names.size() != 1) {
+      std::fprintf(stderr, "berth: you cannot start and attach multiple containers at once\n");
+      return void(*exit_code = 1);
+    }
+    auto warmup = engine::warm_up_container_start();
+    if (!start_attach) {
+      *exit_code = for_each_container(g, start_names, [](engine::Engine& e, const std::string& n) -> Result<> {
+        TRY(e.start(n));
+        return {};
+      });
+      return;
+    }
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto rec = eng->start(start_names[0]);
+    if (!rec) return void(*exit_code = report(rec.error()));
+    // Attached: its output from now on, then its exit code.
+    runtime::LogReadOptions opts;
+    opts.since_ns = now_ns() - 1000000000;  // the second it took to start
+    auto& store = eng->store();
+    std::string id = rec->id;
+    (void)runtime::follow_log(store.log_path(id), opts, [](const runtime::LogEntry& e) { return print_entry(e, false); },
+                              [&store, &id] {
+                                auto r = store.load(id);
+                                return r && store.is_alive(*r);
+                              });
+    auto done = eng->wait(id);
+    *exit_code = done ? done->exit_code : report(done.error());
+  });
+
+  auto* stop = app.add_subcommand("stop", "Stop one or more running containers");
+  static std::vector<std::string> stop_names;
+  static std::optional<int> stop_timeout;
+  stop->add_option("containers", stop_names, "CONTAINER...")->required();
+  stop->add_option("-t,--time,--timeout", stop_timeout, "Seconds to wait before killing the container (10)");
+  stop->callback([&g, exit_code] {
+    *exit_code = for_each_container(g, stop_names, [](engine::Engine& e, const std::string& n) {
+      return e.stop(n, stop_timeout);
+    });
+  });
+
+  auto* restart = app.add_subcommand("restart", "Restart one or more containers");
+  static std::vector<std::string> restart_names;
+  static std::optional<int> restart_timeout;
+  restart->add_option("containers", restart_names, "CONTAINER...")->required();
+  restart->add_option("-t,--time,--timeout", restart_timeout, "Seconds to wait before killing the container (10)");
+  restart->callback([&g, exit_code] {
+    auto warmup = engine::warm_up_container_start();
+    *exit_code = for_each_container(g, restart_names, [](engine::Engine& e, const std::string& n) -> Result<> {
+      TRY(e.stop(n, restart_timeout));
+      TRY(e.start(n));
+      return {};
+    });
+  });
+
+  auto* kill = app.add_subcommand("kill", "Kill one or more running containers");
+  static std::vector<std::string> kill_names;
+  static std::string kill_signal = "KILL";
+  kill->add_option("containers", kill_names, "CONTAINER...")->required();
+  kill->add_option("-s,--signal", kill_signal, "Signal to send to the container (KILL)");
+  kill->callback([&g, exit_code] {
+    auto sig = engine::parse_signal(kill_signal);
+    if (!sig) return void(*exit_code = report(sig.error()));
+    *exit_code = for_each_container(g, kill_names, [&sig](engine::Engine& e, const std::string& n) {
+      return e.kill(n, *sig);
+    });
+  });
+
+  auto* wait = app.add_subcommand("wait", "Block until one or more containers stop, then print their exit codes");
+  static std::vector<std::string> wait_names;
+  wait->add_option("containers", wait_names, "CONTAINER...")->required();
+  wait->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    for (const auto& n : wait_names) {
+      auto r = eng->wait(n);
+      if (!r) {
+        *exit_code = report(r.error());
+        continue;
+      }
+      std::printf("%d\n", r->exit_code);
+      std::fflush(stdout);
+    }
+  });
+
+  auto* logs = app.add_subcommand("logs", "Fetch the logs of a container");
+  static std::string logs_name;
+  static LogsFlags lf;
+  logs->add_option("container", logs_name, "CONTAINER")->required();
+  logs->add_flag("-f,--follow", lf.follow, "Follow log output");
+  logs->add_flag("-t,--timestamps", lf.timestamps, "Show timestamps");
+  logs->add_option("-n,--tail", lf.tail, "Number of lines to show from the end of the logs (all)");
+  logs->add_option("--since", lf.since, "Show logs since timestamp (2013-01-02T13:23:37Z) or relative (42m)");
+  logs->add_option("--until", lf.until, "Show logs before a timestamp or relative time");
+  logs->callback([&g, exit_code] { *exit_code = show_logs(g, logs_name, lf); });
+
+  register_internal(app, g, exit_code);
+}
+
+}  // namespace berth::cli

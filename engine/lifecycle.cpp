@@ -1,0 +1,350 @@
+// Detached containers: create, start (through a shim), stop, kill, wait, remove.
+//
+// Who does what (runtime/shim_config.h has the protocol):
+//   berth start       writes shim.conf, spawns berth-shim (double fork: the shim is nobody's
+//                     child), waits for its "ok PID" / "error ..." on a pipe, exits;
+//   berth-shim        holds the run lock and the container's output, reaps it;
+//   berth internal start   (the starter, run by the shim) sets the container up and lets it go;
+//   berth internal exited  (run by the shim) records the exit and applies the restart policy.
+// Every record change goes through ContainerStore::update (a per-container flock), since
+// these processes write the same record.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/process.h"
+#include "base/strings.h"
+#include "base/trace.h"
+#include "engine/engine.h"
+#include "runtime/log_writer.h"
+#include "runtime/shim_config.h"
+
+namespace berth::engine {
+
+namespace {
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "berth";
+}
+
+// Waits until `done()` or the deadline; true when done.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// A pidfd for the recorded process, or an invalid Fd when it is gone (or the pid was
+// reused: the identity is checked after opening, so the fd cannot name a newcomer).
+Fd open_container_process(const ContainerRecord& rec) {
+  if (rec.pid <= 0) return Fd();
+  Fd fd = open_pidfd(rec.pid);
+  if (!fd) return Fd();
+  if (!ProcessIdentity{rec.pid, rec.pid_start, rec.boot_id}.alive()) return Fd();
+  return fd;
+}
+
+// Waits for the process behind a pidfd to exit; true when it did within `ms`.
+bool wait_exit(int pidfd, int ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  int n;
+  do n = ::poll(&p, 1, ms);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+}  // namespace
+
+// "SIGTERM", "TERM", "15" -> 15.
+Result<int> parse_signal(const std::string& text) {
+  if (auto n = parse_int(text); n && *n > 0 && *n < 65) return static_cast<int>(*n);
+  std::string name = text;
+  for (auto& c : name) c = static_cast<char>(::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+  for (int sig = 1; sig < 32; sig++) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    if (abbrev && name == abbrev) return sig;
+  }
+  return fail("invalid signal", text);
+}
+
+Result<ContainerRecord> Engine::find(const std::string& key) { return containers_.find(key); }
+
+Result<> Engine::spawn_shim(const ContainerRecord& rec) {
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  ASSIGN_OR_RETURN(runtime::LogOptions logs, runtime::parse_log_options(o.log_opts));
+  runtime::ShimConfig cfg;
+  cfg.id = rec.id;
+  std::string exe = self_exe();
+  cfg.berth = {exe};
+  if (root_.storage != StateRoot::from_flag("").storage) cfg.berth.insert(cfg.berth.end(), {"--root", root_.storage});
+  cfg.run_dir = containers_.run_dir(rec.id);
+  cfg.log_path = containers_.log_path(rec.id);
+  cfg.log_max_size = logs.max_size;
+  cfg.log_max_files = logs.max_files;
+  cfg.tty = o.tty;
+  cfg.interactive = o.interactive;
+  TRY(make_dirs(containers_.rootfs_dir(rec.id), 0755));
+  std::string conf = path_join(cfg.run_dir, "shim.conf");
+  TRY(write_file_atomic(conf, cfg.format(), 0600, Sync::kNoSync));
+  std::string shim = path_join(dir_name(exe), "berth-shim");
+  trace_note("starting " + shim + " " + conf + ": it supervises the container from now on");
+
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) < 0) return sys_error("pipe");
+  Fd ready_r(ready[0]), ready_w(ready[1]);
+  pid_t child = ::fork();
+  if (child < 0) return sys_error("fork");
+  if (child == 0) {
+    // Fork again so that the shim is nobody's child (init or a subreaper adopts it) and
+    // berth never has to reap it.
+    if (::fork() != 0) ::_exit(0);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::dup2(ready_w.get(), 3);  // dup2 clears O_CLOEXEC on fd 3
+    ::close_range(4, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execl(shim.c_str(), "berth-shim", conf.c_str(), "3", nullptr);
+    ::_exit(127);
+  }
+  ready_w.reset();
+  while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  ASSIGN_OR_RETURN(std::string answer, read_all(ready_r.get()));
+  if (answer.rfind("ok ", 0) == 0) return {};
+  if (answer.rfind("error ", 0) == 0) {
+    // The starter's Error, serialized, or a plain message from the shim itself.
+    std::string body = answer.substr(6);
+    if (!body.empty() && body.back() == '\n') body.pop_back();
+    if (body.find('\0') == std::string::npos) return fail(trim(body));
+    return std::unexpected(Error::deserialize(body));
+  }
+  return fail("the shim did not start (is " + shim + " installed?)");
+}
+
+Result<ContainerRecord> Engine::run_detached(const RunOptions& o) {
+  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, true));
+  if (auto s = spawn_shim(made.rec); !s) {
+    (void)runtime::remove_container_cgroup(made.rec.id);
+    (void)containers_.remove(made.rec.id);
+    return std::unexpected(s.error());
+  }
+  return containers_.update(made.rec.id, [](ContainerRecord& r) -> Result<> {
+    r.half_made = false;
+    return {};
+  });
+}
+
+Result<ContainerRecord> Engine::start(const std::string& key) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (containers_.is_alive(rec)) return rec;  // docker: starting a running container is a no-op
+  ASSIGN_OR_RETURN(rec, containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+                     r.stop_requested = false;
+                     r.detached = true;
+                     r.restart_count = 0;
+                     return {};
+                   }));
+  TRY(spawn_shim(rec));
+  return containers_.load(rec.id);
+}
+
+Result<> Engine::start_process(const std::string& id, int report_fd) {
+  runtime::RunRequest req = run_request(id);
+  req.detach = true;
+  auto report = [report_fd](const std::string& text, int fd) {
+    std::string msg = text + "\n";
+    struct iovec iov = {msg.data(), msg.size()};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr m = {};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (fd >= 0) {
+      m.msg_control = control;
+      m.msg_controllen = sizeof control;
+      struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    (void)::sendmsg(report_fd, &m, MSG_NOSIGNAL);
+  };
+  auto started = runtime::start_container(req);
+  if (!started) {
+    report("error " + started.error().serialize(), -1);  // keeps errno: exit codes 126/127
+    return std::unexpected(started.error());
+  }
+  pid_t shim = ::getppid();
+  auto saved = containers_.update(id, [&](ContainerRecord& r) -> Result<> {
+    r.status = "running";
+    r.pid = started->pid;
+    if (auto who = ProcessIdentity::of(started->pid)) {
+      r.pid_start = who->start_time;
+      r.boot_id = who->boot_id;
+    }
+    r.shim_pid = shim;
+    r.detached = true;
+    r.exit_code = 0;
+    r.oom_killed = false;
+    r.started_at = rfc3339_now();
+    r.finished_at.clear();
+    return {};
+  });
+  if (!saved) {
+    ::kill(started->pid, SIGKILL);
+    report("error " + saved.error().serialize(), -1);
+    return std::unexpected(saved.error());
+  }
+  report("ok " + std::to_string(started->pid), started->console.get());
+  return {};
+}
+
+Result<int> Engine::process_exited(const std::string& id, int code, int signal, bool final) {
+  (void)signal;
+  auto oom = runtime::reap_container_cgroup(id);
+  ASSIGN_OR_RETURN(ContainerRecord current, containers_.load(id));
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(current.options));
+  ASSIGN_OR_RETURN(RestartPolicy policy, parse_restart_policy(o.restart));
+  bool again = false;
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.update(id, [&](ContainerRecord& r) -> Result<> {
+                     if (!final) {
+                       r.exit_code = code;
+                       r.oom_killed = oom && *oom;
+                       r.finished_at = rfc3339_now();
+                     }
+                     r.pid = 0;
+                     r.status = "exited";
+                     if (final || r.stop_requested) return {};
+                     if (policy.name == "always" || policy.name == "unless-stopped")
+                       again = true;
+                     else if (policy.name == "on-failure")
+                       again = code != 0 && (policy.max_retries == 0 || r.restart_count < policy.max_retries);
+                     if (again) {
+                       r.status = "restarting";
+                       r.restart_count++;
+                     }
+                     return {};
+                   }));
+  if (!again && rec.auto_remove) TRY(containers_.remove(id));
+  return again ? runtime::kExitRestart : 0;
+}
+
+Result<> Engine::signal_container(const ContainerRecord& rec, int sig) {
+  Fd proc = open_container_process(rec);
+  if (!proc) return fail("container " + rec.id.substr(0, 12) + " is not running");
+  trace_syscall("pidfd_send_signal(" + std::to_string(rec.pid) + ", " + std::to_string(sig) + ")");
+  if (!pidfd_signal(proc.get(), sig)) return sys_error("kill", rec.name);
+  return {};
+}
+
+Result<> Engine::settle(const ContainerRecord& rec, int assumed_code) {
+  // The shim records the exit and leaves; wait for it (a hung or killed shim is replaced).
+  bool gone = wait_until([&] { return !containers_.supervisor_alive(rec.id); }, std::chrono::seconds(10));
+  if (!gone && rec.shim_pid > 0) ::kill(rec.shim_pid, SIGKILL);
+  auto now = containers_.load(rec.id);
+  if (now && (now->status == "running" || now->status == "restarting"))
+    TRY(process_exited(rec.id, assumed_code, 0, now->status == "restarting"));
+  return {};
+}
+
+Result<> Engine::stop(const std::string& key, std::optional<int> timeout) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (!containers_.is_alive(rec)) return {};
+  ASSIGN_OR_RETURN(rec, containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+                     r.stop_requested = true;
+                     return {};
+                   }));
+  if (rec.status == "restarting") {  // the shim is waiting out a backoff: cancel it
+    if (rec.shim_pid > 0) ::kill(rec.shim_pid, SIGTERM);
+    return settle(rec, rec.exit_code);
+  }
+  int sig = SIGTERM;
+  if (!rec.stop_signal.empty()) {
+    ASSIGN_OR_RETURN(sig, parse_signal(rec.stop_signal));
+  }
+  Fd proc = open_container_process(rec);
+  int code = 128 + sig;
+  if (proc) {
+    trace_syscall("pidfd_send_signal(" + std::to_string(rec.pid) + ", " + std::to_string(sig) + ")");
+    pidfd_signal(proc.get(), sig);
+    int grace = timeout.value_or(10);
+    if (!wait_exit(proc.get(), grace * 1000)) {
+      trace_note("still running after " + std::to_string(grace) + "s: SIGKILL");
+      pidfd_signal(proc.get(), SIGKILL);
+      (void)runtime::remove_container_cgroup(rec.id);  // and anything else inside
+      wait_exit(proc.get(), 5000);
+      code = 128 + SIGKILL;
+    }
+  }
+  return settle(rec, code);
+}
+
+Result<> Engine::kill(const std::string& key, int sig) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (!containers_.is_alive(rec) || rec.status != "running")
+    return fail("cannot kill container: " + key + ": container " + rec.id.substr(0, 12) + " is not running");
+  int stop_sig = SIGTERM;
+  if (!rec.stop_signal.empty()) stop_sig = parse_signal(rec.stop_signal).value_or(SIGTERM);
+  if (sig == SIGKILL || sig == stop_sig)  // docker: a kill is a manual stop for the policy
+    TRY(containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+      r.stop_requested = true;
+      return {};
+    }));
+  return signal_container(rec, sig);
+}
+
+Result<ContainerRecord> Engine::wait(const std::string& key) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  ContainerRecord last = rec;
+  for (;;) {
+    auto now = containers_.load(rec.id);
+    if (!now) return last;  // removed (--rm): the last state we saw
+    last = *now;
+    if (!containers_.is_alive(last) && last.status != "running") return last;
+    if (last.status == "exited" || last.status == "created") return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<> Engine::remove_container(const std::string& key, bool force) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (containers_.is_alive(rec)) {
+    if (!force)
+      return fail("cannot remove container \"" + rec.name +
+                  "\": container is running: stop the container before removing or force remove");
+    TRY(containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+      r.stop_requested = true;
+      return {};
+    }));
+    if (Fd proc = open_container_process(rec)) pidfd_signal(proc.get(), SIGKILL);
+    TRY(runtime::remove_container_cgroup(rec.id));  // SIGKILLs everything inside, waits
+    if (rec.detached) {
+      TRY(settle(rec, 128 + SIGKILL));
+    } else {  // a foreground `berth run` records the exit itself
+      wait_until([&] { return !containers_.supervisor_alive(rec.id); }, std::chrono::seconds(2));
+    }
+  }
+  TRY(runtime::remove_container_cgroup(rec.id));
+  if (!path_exists(containers_.storage_dir(rec.id))) return {};  // --rm got there first
+  return containers_.remove(rec.id);
+}
+
+}  // namespace berth::engine

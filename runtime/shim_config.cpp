@@ -1,0 +1,65 @@
+#include "runtime/shim_config.h"
+
+#include <cstdlib>
+
+namespace berth::runtime {
+
+namespace {
+constexpr char kArgSep = '\x1f';
+
+std::string join_args(const std::vector<std::string>& args) {
+  std::string out;
+  for (size_t i = 0; i < args.size(); i++) out += (i ? std::string(1, kArgSep) : "") + args[i];
+  return out;
+}
+
+std::vector<std::string> split_args(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = s.find(kArgSep, start);
+    out.push_back(s.substr(start, end - start));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+}  // namespace
+
+std::string ShimConfig::format() const {
+  return "id=" + id + "\nberth_args=" + join_args(berth) + "\nrun_dir=" + run_dir +
+         "\nlog_path=" + log_path + "\nlog_max_size=" + std::to_string(log_max_size) +
+         "\nlog_max_files=" + std::to_string(log_max_files) + "\ntty=" + (tty ? "1" : "0") +
+         "\ninteractive=" + (interactive ? "1" : "0") + "\n";
+}
+
+Result<ShimConfig> ShimConfig::parse(const std::string& text) {
+  ShimConfig c;
+  size_t pos = 0;
+  int line = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string l = text.substr(pos, end - pos);
+    pos = end + 1;
+    line++;
+    if (l.empty()) continue;
+    size_t eq = l.find('=');
+    if (eq == std::string::npos) return fail("shim config line " + std::to_string(line) + ": no '='", l);
+    std::string key = l.substr(0, eq), value = l.substr(eq + 1);
+    if (key == "id") c.id = value;
+    else if (key == "berth_args") c.berth = split_args(value);
+    else if (key == "run_dir") c.run_dir = value;
+    else if (key == "log_path") c.log_path = value;
+    else if (key == "log_max_size") c.log_max_size = std::strtoull(value.c_str(), nullptr, 10);
+    else if (key == "log_max_files") c.log_max_files = std::atoi(value.c_str());
+    else if (key == "tty") c.tty = value == "1";
+    else if (key == "interactive") c.interactive = value == "1";
+    else return fail("shim config line " + std::to_string(line) + ": unknown key", key);
+  }
+  if (c.id.empty() || c.berth.empty() || c.run_dir.empty() || c.log_path.empty())
+    return fail("shim config: id, berth_args, run_dir and log_path are required");
+  if (c.log_max_files < 1) c.log_max_files = 1;
+  return c;
+}
+
+}  // namespace berth::runtime

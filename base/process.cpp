@@ -23,6 +23,8 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
   if (close == std::string::npos) return std::nullopt;
   auto fields = split(trim(stat->substr(close + 1)), ' ');
   if (fields.size() < 20) return std::nullopt;
+  // A zombie has exited; only its exit status waits for its parent to collect it.
+  if (fields[0] == "Z" || fields[0] == "X") return std::nullopt;
   auto v = parse_int(fields[19]);
   if (!v || *v < 0) return std::nullopt;
   return static_cast<uint64_t>(*v);

@@ -24,7 +24,8 @@ Fd open_pidfd(pid_t pid);
 // pidfd_send_signal(2); false with errno set on failure.
 bool pidfd_signal(int pidfd, int sig);
 
-// Start time of `pid` in clock ticks after boot; nullopt when no such process exists.
+// Start time of `pid` in clock ticks after boot; nullopt when no such process exists (or
+// it is a zombie: exited, not yet reaped).
 std::optional<uint64_t> process_start_time(pid_t pid);
 // This boot's random id ("" when unreadable).
 std::string boot_id();

@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/strings.h"
@@ -91,6 +92,28 @@ int for_each_container(const Globals& g, const std::vector<std::string>& names, 
   return rc;
 }
 
+// --all: every container not running whose restart policy matches one of the filters.
+Result<std::vector<std::string>> containers_to_start(const Globals& g, const std::vector<std::string>& filters) {
+  std::vector<std::string> policies;
+  for (const auto& f : filters) {
+    if (f.rfind("restart-policy=", 0) != 0) return fail("unsupported filter (want restart-policy=...)", f);
+    policies.push_back(f.substr(15));
+  }
+  ASSIGN_OR_RETURN(engine::Engine eng, open_engine(g));
+  ASSIGN_OR_RETURN(auto all, eng.containers());
+  std::vector<std::string> out;
+  for (const auto& c : all) {
+    if (eng.store().is_alive(c)) continue;
+    auto o = engine::RunOptions::from_json(c.options);
+    std::string policy = o ? engine::parse_restart_policy(o->restart).value_or(engine::RestartPolicy{}).name : "no";
+    // unless-stopped: not one that a user stopped (always: even then, as docker at boot).
+    if (policy == "unless-stopped" && c.stop_requested) continue;
+    if (policies.empty() || std::find(policies.begin(), policies.end(), policy) != policies.end())
+      out.push_back(c.name);
+  }
+  return out;
+}
+
 void register_internal(CLI::App& app, Globals& g, int* exit_code) {
   auto* internal = app.add_subcommand("internal", "");  // empty description: hidden
   internal->group("");
@@ -122,11 +145,22 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
 
 void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");
-  static std::vector<std::string> start_names;
-  static bool start_attach = false;
-  start->add_option("containers", start_names, "CONTAINER...")->required();
+  static std::vector<std::string> start_names, start_filters;
+  static bool start_attach = false, start_all = false;
+  start->add_option("containers", start_names, "CONTAINER...");
   start->add_flag("-a,--attach", start_attach, "Attach STDOUT/STDERR and forward its exit code");
+  // podman's `start --all --filter restart-policy=always`: what berth.service runs at boot.
+  start->add_flag("--all", start_all, "Start all containers (that match --filter)");
+  start->add_option("--filter", start_filters, "restart-policy=POLICY (with --all; repeatable: any matches)");
   start->callback([&g, exit_code] {
+    if (start_all) {
+      auto names = containers_to_start(g, start_filters);
+      if (!names) return void(*exit_code = report(names.error()));
+      start_names = *names;
+    } else if (start_names.empty()) {
+      std::fprintf(stderr, "berth: \"start\" requires at least 1 argument (or --all)\n");
+      return void(*exit_code = 1);
+    }
     if (start_attach && start_names.size() != 1) {
       std::fprintf(stderr, "berth: you cannot start and attach multiple containers at once\n");
       return void(*exit_code = 1);

@@ -367,10 +367,10 @@ bool has_duplicate_ids(const std::vector<OpenLogFile>& files) {
 }
 
 // One try at opening path, path.1, path.2, ... (in that order: the live file first), all
-// before reading any. Nothing when a rotation raced the opens: each rotation shifts every
-// name by one, so some file then shows up twice.
-Result<std::optional<std::vector<OpenLogFile>>> try_open_log_files(const std::string& path) {
-  std::vector<OpenLogFile> files;  // newest first
+// before reading any, into `files` (oldest first). False when a rotation raced the opens:
+// each rotation shifts every name by one, so some file then shows up twice.
+Result<bool> try_open_log_files(const std::string& path, std::vector<OpenLogFile>& files) {
+  files.clear();  // newest first until the end
   ASSIGN_OR_RETURN(auto live, open_if_exists(path));
   if (live) files.push_back(std::move(*live));
   for (int n = 1;; n++) {
@@ -378,16 +378,17 @@ Result<std::optional<std::vector<OpenLogFile>>> try_open_log_files(const std::st
     if (!rotated) break;
     files.push_back(std::move(*rotated));
   }
-  if (has_duplicate_ids(files)) return std::optional<std::vector<OpenLogFile>>();
+  if (has_duplicate_ids(files)) return false;
   std::reverse(files.begin(), files.end());
-  return std::optional(std::move(files));
+  return true;
 }
 
 // All the files of one log, oldest first, opened as one consistent snapshot.
 Result<std::vector<OpenLogFile>> open_log_files(const std::string& path) {
+  std::vector<OpenLogFile> files;
   for (int attempt = 0; attempt < kMaxRaceRetries; attempt++) {
-    ASSIGN_OR_RETURN(auto files, try_open_log_files(path));
-    if (files) return std::move(*files);
+    ASSIGN_OR_RETURN(bool consistent, try_open_log_files(path, files));
+    if (consistent) return files;
   }
   return fail("log files kept rotating while being opened", path);
 }

@@ -1,0 +1,276 @@
+// Detached containers: the shim, the lifecycle verbs, logs, restart policies, and what
+// happens when a shim or berth is killed, or the machine reboots.
+#include "harness.h"
+
+namespace berth_it {
+namespace {
+
+class LifecycleTest : public BusyboxTest {
+ protected:
+  // `run -d` with options; returns the id it printed (fails the test otherwise).
+  std::string run_d(const std::vector<std::string>& opts, const std::vector<std::string>& cmd) {
+    std::vector<std::string> a = {"run", "-d"};
+    a.insert(a.end(), opts.begin(), opts.end());
+    a.push_back("busybox");
+    a.insert(a.end(), cmd.begin(), cmd.end());
+    Result r = berth(a);
+    EXPECT_EQ(r.code, 0) << describe(r);
+    std::string id = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(id.size(), 64u) << describe(r);
+    return id;
+  }
+
+  nlohmann::json ps_of(const std::string& name) {
+    for (const auto& c : ps_all())
+      if (c["Names"] == name) return c;
+    return nullptr;
+  }
+
+  // Polls `berth ps -a` until the container's Status starts with `prefix`.
+  bool status_becomes(const std::string& name, const std::string& prefix, std::chrono::milliseconds limit = 10s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      auto c = ps_of(name);
+      if (!c.is_null() && c["Status"].get<std::string>().rfind(prefix, 0) == 0) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  bool logs_contain(const std::string& name, const std::string& needle, std::chrono::milliseconds limit = 10s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      Result r = berth({"logs", name});
+      if ((r.out + r.err).find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  std::string record_of(const std::string& id) { return slurp(root_ + "/containers/" + id + "/container.json"); }
+};
+
+TEST_F(LifecycleTest, RunDetachedKeepsLogsAndStopStartRm) {
+  std::string id = run_d({"--name", "web"},
+                         {"sh", "-c", "trap 'echo bye; exit 7' TERM; echo hello; echo oops >&2; "
+                                      "while :; do sleep 0.1; done"});
+  EXPECT_TRUE(status_becomes("web", "Up")) << ps_of("web").dump();
+  EXPECT_TRUE(logs_contain("web", "hello"));
+  Result logs = berth({"logs", "web"});
+  EXPECT_EQ(logs.out, "hello\n");
+  EXPECT_EQ(logs.err, "oops\n");
+  Result ts = berth({"logs", "-t", "web"});
+  EXPECT_EQ(ts.out.size(), std::string("2026-11-26T12:00:00.123456789Z hello\n").size()) << ts.out;
+  // A second `run -d` with the same name conflicts, and nothing new is left behind.
+  Result dup = berth({"run", "-d", "--name", "web", "busybox", "true"});
+  EXPECT_EQ(dup.code, 125) << describe(dup);
+  EXPECT_EQ(container_dirs().size(), 1u);
+
+  Result stop = berth({"stop", "web"});
+  EXPECT_EQ(stop.code, 0) << describe(stop);
+  EXPECT_EQ(stop.out, "web\n");
+  EXPECT_TRUE(status_becomes("web", "Exited (7)", 1s)) << ps_of("web").dump();
+  EXPECT_TRUE(logs_contain("web", "bye"));
+  Result wait = berth({"wait", "web"});
+  EXPECT_EQ(wait.out, "7\n") << describe(wait);
+
+  Result start = berth({"start", "web"});
+  EXPECT_EQ(start.code, 0) << describe(start);
+  EXPECT_TRUE(status_becomes("web", "Up"));
+  EXPECT_TRUE(logs_contain("web", "hello\nbye\nhello\n")) << berth({"logs", "web"}).out;
+  Result rm = berth({"rm", "web"});
+  EXPECT_NE(rm.code, 0) << "a running container needs -f";
+  Result rmf = berth({"rm", "-f", "web"});
+  EXPECT_EQ(rmf.code, 0) << describe(rmf);
+  EXPECT_TRUE(ps_all().empty());
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, KillSendsSignalsAndDefaultsToSigkill) {
+  run_d({"--name", "k"}, {"sh", "-c", "trap 'echo got USR1' USR1; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(status_becomes("k", "Up"));
+  Result usr1 = berth({"kill", "-s", "USR1", "k"});
+  EXPECT_EQ(usr1.code, 0) << describe(usr1);
+  EXPECT_TRUE(logs_contain("k", "got USR1"));
+  EXPECT_TRUE(status_becomes("k", "Up"));
+  Result kill = berth({"kill", "k"});
+  EXPECT_EQ(kill.code, 0) << describe(kill);
+  EXPECT_TRUE(status_becomes("k", "Exited (137)"));
+  Result again = berth({"kill", "k"});
+  EXPECT_NE(again.code, 0) << "not running any more";
+  Result bad = berth({"kill", "-s", "NOPE", "k"});
+  EXPECT_NE(bad.err.find("invalid signal"), std::string::npos) << describe(bad);
+  EXPECT_EQ(berth({"rm", "k"}).code, 0);
+}
+
+TEST_F(LifecycleTest, StopEscalatesToSigkillAfterTheTimeout) {
+  // PID 1 ignores SIGTERM unless it has a handler: sleep as PID 1 never dies of it.
+  run_d({"--name", "stubborn"}, {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("stubborn", "Up"));
+  auto t0 = std::chrono::steady_clock::now();
+  Result stop = berth({"stop", "-t", "1", "stubborn"});
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(stop.code, 0) << describe(stop);
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 8s);
+  EXPECT_TRUE(status_becomes("stubborn", "Exited (137)", 1s)) << ps_of("stubborn").dump();
+  EXPECT_EQ(berth({"rm", "stubborn"}).code, 0);
+}
+
+TEST_F(LifecycleTest, OnFailureRestartsUpToTheLimit) {
+  std::string id = run_d({"--name", "flaky", "--restart", "on-failure:2"}, {"sh", "-c", "echo run; exit 1"});
+  Result wait = berth({"wait", "flaky"});
+  EXPECT_TRUE(status_becomes("flaky", "Exited (1)", 10s));
+  // Three runs in all: the first and two restarts.
+  std::this_thread::sleep_for(300ms);
+  Result logs = berth({"logs", "flaky"});
+  EXPECT_EQ(logs.out, "run\nrun\nrun\n") << describe(logs);
+  auto rec = nlohmann::json::parse(record_of(id));
+  EXPECT_EQ(rec["RestartCount"], 2);
+  EXPECT_EQ(berth({"rm", "flaky"}).code, 0);
+  // A bad policy is refused before anything exists.
+  Result bad = berth({"run", "-d", "--restart", "sometimes", "busybox", "true"});
+  EXPECT_EQ(bad.code, 125);
+  EXPECT_NE(bad.err.find("invalid restart policy"), std::string::npos) << describe(bad);
+  Result both = berth({"run", "-d", "--rm", "--restart", "always", "busybox", "true"});
+  EXPECT_EQ(both.code, 125) << describe(both);
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, StopIsNeverUndoneByTheRestartPolicy) {
+  run_d({"--name", "always", "--restart", "always"}, {"sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(status_becomes("always", "Up"));
+  EXPECT_EQ(berth({"stop", "always"}).code, 0);
+  std::this_thread::sleep_for(700ms);
+  auto c = ps_of("always");
+  EXPECT_EQ(c["State"], "exited") << c.dump();
+  EXPECT_EQ(berth({"rm", "always"}).code, 0);
+}
+
+TEST_F(LifecycleTest, LogsRotateAndTailWorksAcrossFiles) {
+  std::string id = run_d({"--name", "chatty", "--log-opt", "max-size=2k", "--log-opt", "max-file=3"},
+                         {"sh", "-c", "i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo line $i; done"});
+  Result wait = berth({"wait", "chatty"});
+  EXPECT_EQ(wait.out, "0\n") << describe(wait);
+  std::string base = root_ + "/containers/" + id + "/" + id + "-json.log";
+  EXPECT_TRUE(fs::exists(base));
+  EXPECT_TRUE(fs::exists(base + ".1"));
+  EXPECT_TRUE(fs::exists(base + ".2"));
+  EXPECT_FALSE(fs::exists(base + ".3"));
+  for (const auto& f : {base, base + ".1", base + ".2"}) EXPECT_LE(fs::file_size(f), 2048u) << f;
+  Result tail = berth({"logs", "--tail", "2", "chatty"});
+  EXPECT_EQ(tail.out, "line 299\nline 300\n") << describe(tail);
+  // What is kept is a contiguous run of lines ending at the last one.
+  auto kept = lines_of(berth({"logs", "chatty"}).out);
+  ASSERT_FALSE(kept.empty());
+  int first = std::stoi(kept[0].substr(5));
+  EXPECT_EQ(kept.size(), static_cast<size_t>(300 - first + 1));
+  Result bad = berth({"run", "-d", "--log-opt", "max-size=lots", "busybox", "true"});
+  EXPECT_EQ(bad.code, 125) << describe(bad);
+  EXPECT_EQ(berth({"rm", "chatty"}).code, 0);
+}
+
+TEST_F(LifecycleTest, LogsFollowSeesNewLinesAndEndsWithTheContainer) {
+  run_d({"--name", "ticker"}, {"sh", "-c", "for i in 1 2 3 4 5; do echo tick $i; sleep 0.2; done"});
+  Result follow = berth({"logs", "-f", "ticker"}, 20s);
+  EXPECT_EQ(follow.code, 0) << describe(follow);
+  EXPECT_EQ(follow.out, "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n");
+  EXPECT_EQ(berth({"rm", "ticker"}).code, 0);
+}
+
+TEST_F(LifecycleTest, RunDetachedRemoveOnExit) {
+  run_d({"--rm", "--name", "gone"}, {"sh", "-c", "echo x"});
+  for (int i = 0; i < 100 && !container_dirs().empty(); i++) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(container_dirs().empty());
+  EXPECT_TRUE(ps_all().empty());
+}
+
+TEST_F(LifecycleTest, CommandNotFoundFailsRunDetachedWith127AndLeavesNothing) {
+  Result r = berth({"run", "-d", "busybox", "no-such-command"});
+  EXPECT_EQ(r.code, 127) << describe(r);
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, KilledShimLeavesTheContainerRunningAndRmForceCleansUp) {
+  std::string id = run_d({"--name", "orphan"}, {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("orphan", "Up"));
+  auto shims = processes_mentioning(root_ + "/run/containers/" + id + "/shim.conf");
+  ASSERT_EQ(shims.size(), 1u);
+  kill(shims[0], SIGKILL);
+  std::this_thread::sleep_for(200ms);
+  auto c = ps_of("orphan");
+  EXPECT_EQ(c["State"], "running") << "the container itself is still there: " << c.dump();
+  Result rm = berth({"rm", "-f", "orphan"});
+  EXPECT_EQ(rm.code, 0) << describe(rm);
+  EXPECT_TRUE(ps_all().empty());
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, BerthKilledHalfWayThroughRunDetachedIsCleanedUp) {
+  // Kill `run -d` at different moments; whatever it left, the next command sorts out:
+  // a container is either gone or complete (and then removable).
+  for (int delay_ms : {0, 5, 10, 20, 40, 80}) {
+    Process p = berth_bg({"run", "-d", "busybox", "sleep", "1000"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    p.signal(SIGKILL);
+    p.wait(10s);
+  }
+  for (const auto& c : ps_all()) {
+    std::string name = c["Names"];
+    Result rm = berth({"rm", "-f", name});
+    EXPECT_EQ(rm.code, 0) << describe(rm);
+  }
+  EXPECT_TRUE(ps_all().empty());
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, TwentyParallelRunDetachedThenRemoveAll) {
+  std::vector<Process> runs;
+  for (int i = 0; i < 20; i++)
+    runs.push_back(berth_bg({"run", "-d", "--name", "par" + std::to_string(i), "busybox", "sleep", "1000"}));
+  for (auto& p : runs) {
+    Result r = p.wait(60s);
+    EXPECT_EQ(r.code, 0) << describe(r);
+  }
+  auto all = ps_all();
+  EXPECT_EQ(all.size(), 20u);
+  for (const auto& c : all) EXPECT_EQ(c["State"], "running") << c.dump();
+  std::vector<std::string> rm = {"rm", "-f"};
+  for (int i = 0; i < 20; i++) rm.push_back("par" + std::to_string(i));
+  Result r = berth(rm, 120s);
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(ps_all().empty());
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, RebootBringsBackAlwaysContainersThroughStartAll) {
+  std::string always = run_d({"--name", "svc", "--restart", "always"}, {"sleep", "1000"});
+  std::string plain = run_d({"--name", "once"}, {"sleep", "1000"});
+  std::string stopped = run_d({"--name", "held", "--restart", "unless-stopped"}, {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("svc", "Up"));
+  ASSERT_TRUE(status_becomes("once", "Up"));
+  EXPECT_EQ(berth({"stop", "-t", "0", "held"}).code, 0);
+  // The "reboot": every shim and container process dies, /run is emptied.
+  for (pid_t p : processes_mentioning(root_)) kill(p, SIGKILL);
+  for (const auto& cg : berth_cgroups())
+    if (!cgroups_before_.contains(cg)) kill_cgroup(cg);
+  std::this_thread::sleep_for(200ms);
+  fs::remove_all(root_ + "/run");
+  for (const auto& c : ps_all()) EXPECT_EQ(c["State"], "exited") << c.dump();
+  // What berth.service runs at boot.
+  Result boot = berth({"start", "--all", "--filter", "restart-policy=always", "--filter",
+                       "restart-policy=unless-stopped"});
+  EXPECT_EQ(boot.code, 0) << describe(boot);
+  EXPECT_EQ(boot.out, "svc\n");
+  EXPECT_TRUE(status_becomes("svc", "Up"));
+  EXPECT_EQ(ps_of("once")["State"], "exited");
+  EXPECT_EQ(ps_of("held")["State"], "exited");
+  // And a plain `start` works too after the reboot.
+  EXPECT_EQ(berth({"start", "once"}).code, 0);
+  EXPECT_TRUE(status_becomes("once", "Up"));
+  EXPECT_EQ(berth({"rm", "-f", "svc", "once", "held"}).code, 0);
+  EXPECT_TRUE(container_dirs().empty());
+}
+
+}  // namespace
+}  // namespace berth_it

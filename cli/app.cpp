@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] != "run" && args[i] != "create") continue;
+    if (args[i] != "run" && args[i] != "create" && args[i] != "exec") continue;
     if (i > 0 && (args[i - 1] == "--root" || args[i - 1] == "--log-level")) continue;
     size_t image = split_container_args(*app.get_subcommand(args[i]), args, i + 1);
     if (image < args.size() && args[image] == "--") image++;

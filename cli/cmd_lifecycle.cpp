@@ -257,6 +257,30 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
   logs->add_option("--until", lf.until, "Show logs before a timestamp or relative time");
   logs->callback([&g, exit_code] { *exit_code = show_logs(g, logs_name, lf); });
 
+  auto* exec = app.add_subcommand("exec", "Execute a command in a running container");
+  exec->set_help_flag("--help", "Print this help message and exit");
+  static engine::ExecOptions xo;
+  exec->add_flag("-t,--tty", xo.tty, "Allocate a pseudo-TTY");
+  exec->add_flag("-i,--interactive", xo.interactive, "Keep STDIN open");
+  exec->add_flag("--privileged", xo.privileged, "Give extended privileges to the command");
+  exec->add_option("-e,--env", xo.env, "Set environment variables")->allow_extra_args(false);
+  exec->add_option("-u,--user", xo.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  exec->add_option("-w,--workdir", xo.workdir, "Working directory inside the container");
+  exec->callback([&g, exit_code] {
+    const auto& rest = container_args();  // CONTAINER COMMAND [ARG...], cut off by main()
+    if (rest.size() < 2) {
+      std::fprintf(stderr, "berth: \"exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]\n");
+      return void(*exit_code = 1);
+    }
+    xo.command.assign(rest.begin() + 1, rest.end());
+    auto warmup = engine::warm_up_container_start();
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error(), 126));
+    auto status = eng->exec(rest[0], xo);
+    if (!status) return void(*exit_code = report(status.error(), exit_code_for(status.error())));
+    *exit_code = status->code;
+  });
+
   register_internal(app, g, exit_code);
 }
 

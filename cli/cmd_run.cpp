@@ -12,13 +12,6 @@ namespace berth::cli {
 
 namespace {
 
-int exit_code_for(const Error& e) {
-  if (e.op() == "exec" || e.op().starts_with("exec:")) {
-    if (e.errno_value() == ENOENT) return 127;
-    if (e.errno_value() == EACCES || e.errno_value() == ENOEXEC || e.errno_value() == EISDIR) return 126;
-  }
-  return 125;
-}
 
 void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::string& entrypoint) {
   if (run->get_name() == "run") run->add_flag("-d,--detach", detach, "Run container in background and print container ID");
@@ -69,6 +62,14 @@ bool take_image_and_command(const char* verb, engine::RunOptions& opts, const st
 }
 
 }  // namespace
+
+int exit_code_for(const Error& e) {
+  if (e.op() == "exec" || e.op().starts_with("exec:")) {
+    if (e.errno_value() == ENOENT) return 127;
+    if (e.errno_value() == EACCES || e.errno_value() == ENOEXEC || e.errno_value() == EISDIR) return 126;
+  }
+  return 125;
+}
 
 std::vector<std::string>& container_args() {
   static std::vector<std::string> args;

@@ -27,6 +27,10 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code);
 // start, stop, restart, kill, wait, logs, and the shim's hidden `internal` commands.
 void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code);
 
+// docker's exit code for a failure to start a command: 127 not found, 126 not
+// executable, else 125 (berth's own failure).
+int exit_code_for(const Error& e);
+
 // `run`'s argv after the image name: the container's command, never parsed as flags.
 std::vector<std::string>& container_args();
 // Index of the image name in args (after `run` at start-1), or args.size().

@@ -27,6 +27,14 @@ runtime::AttachWarmup warm_up_container_start();
 // "SIGTERM", "TERM" or "15" -> 15 (docker's --signal, StopSignal).
 Result<int> parse_signal(const std::string& text);
 
+// docker exec's options.
+struct ExecOptions {
+  std::vector<std::string> command;
+  std::vector<std::string> env;  // -e K=V
+  std::string user, workdir;     // -u, -w (default: the container's)
+  bool tty = false, interactive = false, privileged = false;
+};
+
 class Engine {
  public:
   static Result<Engine> open(const StateRoot& root);
@@ -55,6 +63,8 @@ class Engine {
   // Blocks until the container is not running; its record then.
   Result<ContainerRecord> wait(const std::string& name_or_id);
   Result<ContainerRecord> find(const std::string& name_or_id);
+  // docker exec: the command in the running container's namespaces, cgroup and limits.
+  Result<runtime::ExitStatus> exec(const std::string& name_or_id, const ExecOptions& options);
   Result<std::vector<ContainerRecord>> containers();
   // Removes a stopped container (force: a running one is killed first).
   Result<> remove_container(const std::string& name_or_id, bool force);

@@ -25,6 +25,10 @@
 #include "base/strings.h"
 #include "base/trace.h"
 #include "engine/engine.h"
+#include "engine/etc_passwd.h"
+#include "engine/spec_builder.h"
+#include "runtime/capabilities.h"
+#include "runtime/exec.h"
 #include "runtime/log_writer.h"
 #include "runtime/shim_config.h"
 
@@ -322,6 +326,45 @@ Result<ContainerRecord> Engine::wait(const std::string& key) {
     if (last.status == "exited" || last.status == "created") return last;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+Result<runtime::ExitStatus> Engine::exec(const std::string& key, const ExecOptions& o) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (rec.status != "running" || !ProcessIdentity{rec.pid, rec.pid_start, rec.boot_id}.alive())
+    return fail("container " + rec.id.substr(0, 12) + " is not running");
+  if (o.command.empty()) return fail("exec needs a command");
+  ASSIGN_OR_RETURN(runtime::Spec spec, runtime::load_spec(containers_.storage_dir(rec.id)));
+  runtime::Process& p = spec.process;
+  p.args = o.command;
+  p.terminal = o.tty;
+  if (!o.workdir.empty()) p.cwd = o.workdir;
+  for (const auto& e : o.env) {
+    if (e.empty() || e[0] == '=') return fail("invalid environment variable (-e)", e);
+    if (e.find('=') != std::string::npos) set_env(p.env, e);
+  }
+  if (o.tty) set_env(p.env, "TERM=xterm");
+  if (!o.user.empty()) {
+    // Names are looked up in the container's own files as they are now.
+    std::string root = "/proc/" + std::to_string(rec.pid) + "/root";
+    auto passwd = read_file(root + "/etc/passwd");
+    auto group = read_file(root + "/etc/group");
+    ASSIGN_OR_RETURN(ResolvedUser u, resolve_user(o.user, passwd ? std::optional(*passwd) : std::nullopt,
+                                                   group ? std::optional(*group) : std::nullopt));
+    p.uid = u.uid;
+    p.gid = u.gid;
+    p.additional_gids = u.additional_gids;
+  }
+  if (o.privileged) {  // every capability we hold, no seccomp filter
+    ASSIGN_OR_RETURN(auto caps, runtime::compute_capabilities({}, {}, true));
+    p.capabilities = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
+    spec.seccomp = nullptr;
+  }
+  runtime::ExecRequest req;
+  req.id = rec.id;
+  req.init_pid = rec.pid;
+  req.spec = std::move(spec);
+  req.seccomp_cache = path_join(root_.storage, "cache/seccomp");
+  return runtime::exec_in_container(req);
 }
 
 Result<> Engine::remove_container(const std::string& key, bool force) {

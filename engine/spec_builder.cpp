@@ -136,14 +136,16 @@ Result<std::vector<std::string>> container_command(const RunOptions& o, const oc
   return args;
 }
 
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+  std::string key = kv.substr(0, kv.find('='));
+  for (auto& e : env)
+    if (e.substr(0, e.find('=')) == key) return void(e = kv);
+  env.push_back(kv);
+}
+
 Result<std::vector<std::string>> container_env(const SpecInputs& in) {
   std::vector<std::string> env;
-  auto set = [&env](const std::string& kv) {
-    std::string key = kv.substr(0, kv.find('='));
-    for (auto& e : env)
-      if (e.substr(0, e.find('=')) == key) return void(e = kv);
-    env.push_back(kv);
-  };
+  auto set = [&env](const std::string& kv) { set_env(env, kv); };
   set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   set("HOSTNAME=" + (in.options->hostname.empty() ? in.id.substr(0, 12) : in.options->hostname));
   for (const auto& e : in.image->env) set(e);

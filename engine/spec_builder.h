@@ -38,6 +38,8 @@ Result<runtime::Spec> build_spec(const SpecInputs& in);
 // The pieces, exposed for tests and for `compose` later.
 Result<std::vector<std::string>> container_command(const RunOptions& o, const oci::ImageConfig& img);
 Result<std::vector<std::string>> container_env(const SpecInputs& in);
+// Sets KEY=VALUE in env, replacing an existing KEY.
+void set_env(std::vector<std::string>& env, const std::string& kv);
 Result<Json> resources_json(const RunOptions& o);
 Result<runtime::Rlimit> parse_ulimit(const std::string& text);
 Result<runtime::Mount> parse_volume(const std::string& text);

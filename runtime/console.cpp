@@ -31,9 +31,12 @@ Result<> open_console(ContainerContext& ctx) {
   ASSIGN_OR_RETURN(Fd slave, open_fd(slave_path, O_RDWR | O_NOCTTY));
 
   // /dev/console is where some programs (and init systems) write; point it at our tty.
-  if (!path_exists("/dev/console")) TRY(write_file_atomic("/dev/console", "", 0600));
-  if (::mount(slave_path.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
-    return sys_error("bind console", slave_path);
+  // (Not for `exec`: the container's /dev/console belongs to its own terminal.)
+  if (!ctx.exec) {
+    if (!path_exists("/dev/console")) TRY(write_file_atomic("/dev/console", "", 0600));
+    if (::mount(slave_path.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+      return sys_error("bind console", slave_path);
+  }
 
   TRY(send_console_fd(ctx.sync_fd, master.get()));
   master.reset();

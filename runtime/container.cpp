@@ -16,6 +16,7 @@
 #include "runtime/namespaces.h"
 #include "runtime/seccomp.h"
 #include "runtime/steps.h"
+#include "runtime/supervise.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "runtime/uid_map.h"
@@ -23,108 +24,6 @@
 namespace berth::runtime {
 
 namespace {
-
-// Signals berth passes on to the container (docker's --sig-proxy), plus the two it uses
-// itself: SIGCHLD is not needed (the pidfd says when the child ends) and SIGWINCH resizes.
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
-[[noreturn]] void child_main(ContainerContext& ctx, const sigset_t& original_mask) {
-  // The parent blocked the forwarded signals before clone (so none is lost between clone
-  // and supervision); the container's command must start with the mask berth had.
-  ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
-  auto r = run_steps(container_steps(), ctx);
-  // Only reached on failure: execve does not return on success.
-  send_error(ctx.sync_fd, r.error());
-  ::_exit(125);
-}
-
-// Copies everything readable from `from` to `to`; false on EOF/EIO (the pty closed).
-bool pump(int from, int to) {
-  char buf[16384];
-  ssize_t n = ::read(from, buf, sizeof buf);
-  if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
-  return static_cast<bool>(write_all(to, buf, static_cast<size_t>(n)));
-}
-
-struct Supervision {
-  pid_t pid;
-  int pidfd;
-  Fd console;  // pty master when the container has a terminal
-};
-
-sigset_t forwarded_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int sig : kForwarded) sigaddset(&set, sig);
-  return set;
-}
-
-// Waits for the command to end, forwarding signals and relaying the terminal meanwhile.
-// The forwarded signals are already blocked (run_container), so they queue until read here.
-Result<int> supervise(Supervision& s) {
-  sigset_t set = forwarded_signals();
-  Fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-  std::optional<RawTerminal> raw;
-  bool stdin_open = s.console.valid();
-  if (s.console) {
-    raw.emplace(STDIN_FILENO);
-    copy_window_size(STDIN_FILENO, s.console.get());
-  }
-  for (;;) {
-    struct pollfd fds[4] = {{s.pidfd, POLLIN, 0}, {sfd.get(), POLLIN, 0},
-                            {s.console.get(), POLLIN, 0},
-                            {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
-    if (::poll(fds, 4, -1) < 0 && errno != EINTR) return sys_error("poll");
-    if (fds[1].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGWINCH && s.console)
-          copy_window_size(STDIN_FILENO, s.console.get());
-        else
-          ::kill(s.pid, static_cast<int>(si.ssi_signo));
-      }
-    }
-    if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (!pump(s.console.get(), STDOUT_FILENO)) s.console.reset();
-    }
-    if (fds[3].revents & (POLLIN | POLLHUP)) {
-      if (!pump(STDIN_FILENO, s.console.get())) stdin_open = false;
-    }
-    if (fds[0].revents & POLLIN) break;
-  }
-  // Drain what the command wrote just before it exited.
-  while (s.console && pump(s.console.get(), STDOUT_FILENO)) {
-    struct pollfd p = {s.console.get(), POLLIN, 0};
-    if (::poll(&p, 1, 0) <= 0) break;
-  }
-  int status = 0;
-  while (::waitpid(s.pid, &status, 0) < 0)
-    if (errno != EINTR) return sys_error("waitpid");
-  return status;
-}
-
-// After clone: the things only the parent can do, then "go", then wait for exec (EOF).
-Result<Fd> start_child(ContainerContext& ctx, pid_t pid, Cgroup& cgroup, bool into_cgroup,
-                       int sync) {
-  Fd rootfs;
-  if (ctx.in_user_namespace) {
-    TRY(write_id_maps(pid, ctx.spec.uid_mappings, ctx.spec.gid_mappings));
-    ASSIGN_OR_RETURN_CTX(rootfs, make_idmapped_rootfs(ctx, pid), "idmapped rootfs");
-  }
-  TRY(send_go(sync, rootfs.get()));
-  rootfs.reset();
-  if (!into_cgroup) {
-    TRY_CTX(cgroup.add_process(pid), "joining cgroup");
-    TRY(send_joined(sync));
-  }
-  Fd console;
-  for (;;) {
-    ASSIGN_OR_RETURN(SyncMessage msg, receive_message(sync));
-    if (msg.kind == SyncMessage::kEof) return console;
-    if (msg.kind == SyncMessage::kConsole) console = std::move(msg.console);
-    if (msg.kind == SyncMessage::kError) return std::unexpected(msg.error);
-  }
-}
 
 Result<ContainerContext> prepare_context(const RunRequest& req) {
   ContainerContext ctx;
@@ -159,17 +58,6 @@ struct Launched {
   std::optional<Cgroup> cgroup;
 };
 
-// Blocks the forwarded signals for its lifetime: they queue (for supervise) instead of
-// killing berth, from before clone until the command has ended.
-struct BlockForwarded {
-  sigset_t original;
-  BlockForwarded() {
-    sigset_t forwarded = forwarded_signals();
-    ::sigprocmask(SIG_BLOCK, &forwarded, &original);
-  }
-  ~BlockForwarded() { ::sigprocmask(SIG_SETMASK, &original, nullptr); }
-};
-
 // Everything from reading the bundle to the container's execve. The child starts its
 // command with `original`, the signal mask berth had before blocking.
 Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
@@ -198,10 +86,10 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   if (out.pid == 0) {
     sync.parent.reset();
     ctx.sync_fd = sync.child.get();
-    child_main(ctx, original);
+    child_main(container_steps(), ctx, original);
   }
   sync.child.reset();
-  auto console = start_child(ctx, out.pid, *out.cgroup, into.has_value(), sync.parent.get());
+  auto console = hand_over_child(ctx, out.pid, &*out.cgroup, into.has_value(), sync.parent.get());
   if (!console) {
     ::kill(out.pid, SIGKILL);
     int status;
@@ -213,6 +101,29 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
 }
 
 }  // namespace
+
+// After clone: the things only the parent can do, then "go", then wait for exec (EOF).
+Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* cgroup, bool into_cgroup,
+                           int sync) {
+  Fd rootfs;
+  if (ctx.in_user_namespace) {
+    TRY(write_id_maps(pid, ctx.spec.uid_mappings, ctx.spec.gid_mappings));
+    ASSIGN_OR_RETURN_CTX(rootfs, make_idmapped_rootfs(ctx, pid), "idmapped rootfs");
+  }
+  TRY(send_go(sync, rootfs.get()));
+  rootfs.reset();
+  if (!into_cgroup && cgroup) {
+    TRY_CTX(cgroup->add_process(pid), "joining cgroup");
+    TRY(send_joined(sync));
+  }
+  Fd console;
+  for (;;) {
+    ASSIGN_OR_RETURN(SyncMessage msg, receive_message(sync));
+    if (msg.kind == SyncMessage::kEof) return console;
+    if (msg.kind == SyncMessage::kConsole) console = std::move(msg.console);
+    if (msg.kind == SyncMessage::kError) return std::unexpected(msg.error);
+  }
+}
 
 Result<ExitStatus> run_container(const RunRequest& req) {
   BlockForwarded blocked;

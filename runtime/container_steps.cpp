@@ -6,6 +6,7 @@
 
 #include "base/trace.h"
 #include "runtime/namespaces.h"
+#include "runtime/step_conditions.h"
 #include "runtime/step_functions.h"
 #include "runtime/steps.h"
 
@@ -27,38 +28,19 @@ bool new_network_namespace(const ContainerContext& c) {
   return ns && ns->path.empty();
 }
 bool user_namespace(const ContainerContext& c) { return c.in_user_namespace; }
-bool joins_cgroup_late(const ContainerContext& c) { return c.joins_cgroup_late; }
+
 bool cgroup2_mount(const ContainerContext& c) {
   for (const auto& m : c.spec.mounts)
     if (m.type == "cgroup2") return true;
   return false;
 }
-bool terminal(const ContainerContext& c) { return c.spec.process.terminal; }
 bool has_hostname(const ContainerContext& c) {
   return !c.spec.hostname.empty() && c.spec.has_namespace("uts");
 }
 bool has_sysctls(const ContainerContext& c) { return !c.spec.sysctl.empty(); }
-bool has_rlimits(const ContainerContext& c) { return !c.spec.process.rlimits.empty(); }
 bool readonly_root(const ContainerContext& c) { return c.spec.root_readonly; }
-bool seccomp_before_user_switch(const ContainerContext& c) {
-  return c.seccomp && !c.spec.process.no_new_privileges;
-}
-bool seccomp_last(const ContainerContext& c) {
-  return c.seccomp && c.spec.process.no_new_privileges;
-}
-bool no_new_privs(const ContainerContext& c) { return c.spec.process.no_new_privileges; }
 bool init(const ContainerContext& c) { return c.run_init; }
 
-Result<> exec_command(ContainerContext& ctx) {
-  std::vector<char*> argv, envp;
-  for (auto& a : ctx.spec.process.args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : ctx.spec.process.env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  trace_syscall("execve(" + quote(ctx.exec_path) + ", [" + ctx.spec.process.args[0] + " ...])");
-  ::execve(ctx.exec_path.c_str(), argv.data(), envp.data());
-  return sys_error("exec", ctx.spec.process.args[0]);
-}
 
 constexpr Step kSteps[] = {
     {"wait_for_parent", "berth writes our uid map (and builds our idmapped rootfs) from outside; wait for it",
@@ -116,6 +98,17 @@ constexpr Step kSteps[] = {
 };
 
 }  // namespace
+
+Result<> exec_command(ContainerContext& ctx) {
+  std::vector<char*> argv, envp;
+  for (auto& a : ctx.spec.process.args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : ctx.spec.process.env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  trace_syscall("execve(" + quote(ctx.exec_path) + ", [" + ctx.spec.process.args[0] + " ...])");
+  ::execve(ctx.exec_path.c_str(), argv.data(), envp.data());
+  return sys_error("exec", ctx.spec.process.args[0]);
+}
 
 std::span<const Step> container_steps() { return kSteps; }
 

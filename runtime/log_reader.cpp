@@ -21,7 +21,7 @@ namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 constexpr int kFollowPollMs = 100;   // keep_going() is asked at least this often
-constexpr int kMaxRaceRetries = 100;  // snapshots retaken because a rotation raced us
+constexpr int kMaxRaceRetries = 1000;  // snapshots retaken because a rotation raced us
 
 // ---- times -----------------------------------------------------------------------------------
 
@@ -220,8 +220,10 @@ struct TimedEntry {
   int64_t time_ns = 0;
 };
 
-std::unexpected<Error> malformed(const std::string& where, const std::string& why) {
-  return std::unexpected(wrap(Error(0, "malformed log entry (" + why + ")"), where));
+// "<file>:<line>: malformed log entry (<why>)", as compilers name a place in a file.
+std::unexpected<Error> malformed(const std::string& file, size_t line_no, const std::string& why) {
+  return std::unexpected(
+      wrap(Error(0, "malformed log entry (" + why + ")"), file + ":" + std::to_string(line_no)));
 }
 
 // A string member of a JSON object, or nullptr.
@@ -230,24 +232,25 @@ const std::string* string_member(const Json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
 }
 
-// One line of a log file; `where` ("<path>:<line>") names it in an error.
-Result<TimedEntry> parse_log_line(std::string_view line, const std::string& where) {
-  auto json = parse_json(std::string(line), where);
-  if (!json) return malformed(where, json.error().op());
-  if (!json->is_object()) return malformed(where, "not a JSON object");
+// Line `line_no` of `file`.
+Result<TimedEntry> parse_log_line(std::string_view line, const std::string& file, size_t line_no) {
+  auto malformed_because = [&](const std::string& why) { return malformed(file, line_no, why); };
+  auto json = parse_json(std::string(line), file);
+  if (!json) return malformed_because(json.error().op());
+  if (!json->is_object()) return malformed_because("not a JSON object");
   const std::string* log = string_member(*json, "log");
   const std::string* stream = string_member(*json, "stream");
   const std::string* time = string_member(*json, "time");
-  if (!log || !stream || !time) return malformed(where, "want string fields log, stream and time");
+  if (!log || !stream || !time) return malformed_because("want string fields log, stream and time");
   TimedEntry out;
   if (*stream == "stdout")
     out.entry.stream = LogStream::kStdout;
   else if (*stream == "stderr")
     out.entry.stream = LogStream::kStderr;
   else
-    return malformed(where, "stream \"" + *stream + "\" is neither stdout nor stderr");
+    return malformed_because("stream \"" + *stream + "\" is neither stdout nor stderr");
   auto ns = parse_stored_time(*time);
-  if (!ns) return malformed(where, "time \"" + *time + "\" is not RFC 3339");
+  if (!ns) return malformed_because("time \"" + *time + "\" is not RFC 3339");
   out.entry.time = *time;
   out.entry.log = *log;
   out.time_ns = *ns;
@@ -286,6 +289,14 @@ class OpenLogFile {
       : fd_(std::move(fd)), name_(std::move(name)), id_(id) {}
 
   const FileId& id() const { return id_; }
+  const std::string& name() const { return name_; }  // as opened; it may have moved since
+
+  // True once no name links to the file any more (a rotation renamed another file over it).
+  Result<bool> unlinked() const {
+    struct stat st;
+    if (::fstat(fd_.get(), &st) < 0) return sys_error("fstat", name_);
+    return st.st_nlink == 0;
+  }
 
   // Reads up to the file's current end, passing each complete line to the sink. A last line
   // without its '\n' is still being written: it waits for the next call.
@@ -324,7 +335,7 @@ class OpenLogFile {
       line_no_++;
       std::string_view line(buf_.data() + start, nl - start);
       start = nl + 1;
-      auto entry = parse_log_line(line, name_ + ":" + std::to_string(line_no_));
+      auto entry = parse_log_line(line, name_, line_no_);
       if (!entry)
         result = std::unexpected(std::move(entry).error());
       else
@@ -359,26 +370,27 @@ Result<std::optional<OpenLogFile>> open_if_exists(const std::string& name) {
   return std::optional<OpenLogFile>(OpenLogFile(std::move(*fd), name, {st.st_dev, st.st_ino}));
 }
 
-bool has_duplicate_ids(const std::vector<OpenLogFile>& files) {
-  for (size_t i = 0; i < files.size(); i++)
-    for (size_t j = i + 1; j < files.size(); j++)
-      if (files[i].id() == files[j].id()) return true;
-  return false;
-}
-
-// One try at opening path, path.1, path.2, ... (in that order: the live file first), all
-// before reading any, into `files` (oldest first). False when a rotation raced the opens:
-// each rotation shifts every name by one, so some file then shows up twice.
+// One try at opening path, path.1, path.2, ..., all before reading any, into `files` (oldest
+// first). False when a rotation raced the opens. A rotation in progress leaves one name
+// missing for a moment (it renames path.2 -> path.3, then path.1 -> path.2, ...), so the
+// look ends at the second missing name in a row, not the first.
+//
+// Why the second pass proves the snapshot consistent: a rotation only ever moves an inode to
+// a higher number (or gives path a new one), so a name that maps to the same inode when it
+// was opened and again after all the opens mapped to it the whole time in between. All
+// those intervals share the instant between the last open and the first re-check, and at
+// one instant the names hold consecutive files of the log.
 Result<bool> try_open_log_files(const std::string& path, std::vector<OpenLogFile>& files) {
   files.clear();  // newest first until the end
   ASSIGN_OR_RETURN(auto live, open_if_exists(path));
   if (live) files.push_back(std::move(*live));
-  for (int n = 1;; n++) {
+  for (int n = 1, missing = 0; missing < 2; n++) {
     ASSIGN_OR_RETURN(auto rotated, open_if_exists(rotated_name(path, n)));
-    if (!rotated) break;
-    files.push_back(std::move(*rotated));
+    missing = rotated ? 0 : missing + 1;
+    if (rotated) files.push_back(std::move(*rotated));
   }
-  if (has_duplicate_ids(files)) return false;
+  for (const auto& f : files)
+    if (id_of_name(f.name()) != f.id()) return false;
   std::reverse(files.begin(), files.end());
   return true;
 }
@@ -394,7 +406,7 @@ Result<std::vector<OpenLogFile>> open_log_files(const std::string& path) {
 }
 
 // The entries of `files` that pass since/until, only the last opts.tail of them when set.
-Result<bool> read_filtered(std::vector<OpenLogFile*> files, const LogReadOptions& opts,
+Result<bool> read_filtered(const std::vector<OpenLogFile*>& files, const LogReadOptions& opts,
                            const EntrySink& sink) {
   std::deque<TimedEntry> last;
   auto keep = [&](TimedEntry&& e) {
@@ -415,28 +427,37 @@ Result<bool> read_filtered(std::vector<OpenLogFile*> files, const LogReadOptions
 
 // ---- following -----------------------------------------------------------------------------
 
+// Where `done` is among path.1, path.2, ...: its number, or 0 when no name holds it. The
+// oldest number seen goes to `oldest`. Like try_open_log_files, the look goes past one
+// missing name (a rotation in progress).
+int find_rotated(const std::string& path, const FileId& done, int& oldest) {
+  oldest = 0;
+  for (int n = 1, missing = 0; missing < 2; n++) {
+    auto id = id_of_name(rotated_name(path, n));
+    missing = id ? 0 : missing + 1;
+    if (!id) continue;
+    oldest = n;
+    if (*id == done) return n;
+  }
+  return 0;
+}
+
 // The file the shim wrote after `done` (which is no longer the live file). It is the one
 // just below `done` in the rotation order: if `done` is now path.k, that is path.(k-1), or
-// path itself for k = 1. If `done` is gone (max-file dropped it), the oldest file left.
-// A rotation between looking and opening is seen (done moved on) and the look is retaken.
-Result<OpenLogFile> open_next_file(const std::string& path, const FileId& done) {
+// path itself for k = 1. If `done` has no name left (its link count is 0: max-file dropped
+// it), every file left is newer, and the oldest of them comes next.
+// If path.k no longer holds `done` after the open, a rotation ran in between: look again.
+Result<OpenLogFile> open_next_file(const std::string& path, const OpenLogFile& done) {
   for (int attempt = 0; attempt < kMaxRaceRetries; attempt++) {
-    int found = 0, count = 0;
-    for (int n = 1;; n++) {
-      auto id = id_of_name(rotated_name(path, n));
-      if (!id) break;
-      count = n;
-      if (*id == done) {
-        found = n;
-        break;
-      }
-    }
-    if (found == 0 && attempt < 3) continue;  // may have moved past our scan: look again
-    int next = found ? found - 1 : count;
+    ASSIGN_OR_RETURN(bool dropped, done.unlinked());
+    int oldest = 0;
+    int found = find_rotated(path, done.id(), oldest);
+    if (found == 0 && !dropped) continue;  // it moved past our look: look again
+    int next = found ? found - 1 : oldest;
     std::string name = next == 0 ? path : rotated_name(path, next);
     ASSIGN_OR_RETURN(auto file, open_if_exists(name));
-    if (!file || file->id() == done) continue;
-    if (found && id_of_name(rotated_name(path, found)) != done) continue;  // rotated meanwhile
+    if (!file) continue;
+    if (found && id_of_name(rotated_name(path, found)) != done.id()) continue;
     return std::move(*file);
   }
   return fail("log files kept rotating while being followed", path);
@@ -459,7 +480,7 @@ Result<bool> read_new_entries(const std::string& path, std::optional<OpenLogFile
     // Renamed: the shim writes to the new file only, so what this one holds now is final.
     ASSIGN_OR_RETURN(go_on, current->read_available(sink));
     if (!go_on) return false;
-    ASSIGN_OR_RETURN(OpenLogFile next, open_next_file(path, current->id()));
+    ASSIGN_OR_RETURN(OpenLogFile next, open_next_file(path, *current));
     current = std::move(next);
   }
 }

@@ -5,9 +5,9 @@
 // the older). So the whole history, oldest first, is <path>.N ... <path>.1, <path>.
 //
 // Reading a set of files that another process is renaming under us takes care:
-//   - The files are opened before any is read, and a snapshot in which the live file also
-//     shows up under a rotated name (a rotation happened between two opens) is retaken.
-//     Once open, an fd keeps reading its inode whatever its name becomes.
+//   - All the files are opened before any is read, then each name is checked to still
+//     name the inode that was opened; if a rotation moved one in between, the snapshot is
+//     retaken. Once open, an fd keeps reading its inode whatever its name becomes.
 //   - Following (-f) keeps the live file open. When <path> names a different inode, the shim
 //     has rotated: the open file will not grow any more, so it is read to its end, and then
 //     the file that came after it (found by its inode among <path>.1, <path>.2, ...) is

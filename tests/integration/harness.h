@@ -229,6 +229,22 @@ inline Result run_command(const std::vector<std::string>& argv,
   return Process::spawn(argv).wait(timeout);
 }
 
+// Reads the pty master until `needle` appears (or timeout); returns all read so far.
+inline bool read_until(int master, std::string& acc, const std::string& needle,
+                std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (acc.find(needle) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    pollfd pfd{master, POLLIN, 0};
+    if (poll(&pfd, 1, 100) <= 0) continue;
+    char buf[1024];
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) return acc.find(needle) != std::string::npos;
+    acc.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
 // The test images (scripts/make-test-images), built once per test binary.
 inline const std::string& image_dir() {
   static std::string dir;

@@ -48,6 +48,13 @@ class LifecycleTest : public BusyboxTest {
   }
 
   std::string record_of(const std::string& id) { return slurp(root_ + "/containers/" + id + "/container.json"); }
+
+  // "Key:\tvalue" lines of /proc/PID/status.
+  static std::string kv_colon(const std::string& text, const std::string& key) {
+    for (const auto& l : lines_of(text))
+      if (l.rfind(key + ":", 0) == 0) return l.substr(l.find_first_not_of(" \t", key.size() + 1));
+    return "<missing " + key + ">";
+  }
 };
 
 TEST_F(LifecycleTest, RunDetachedKeepsLogsAndStopStartRm) {
@@ -270,6 +277,70 @@ TEST_F(LifecycleTest, RebootBringsBackAlwaysContainersThroughStartAll) {
   EXPECT_TRUE(status_becomes("once", "Up"));
   EXPECT_EQ(berth({"rm", "-f", "svc", "once", "held"}).code, 0);
   EXPECT_TRUE(container_dirs().empty());
+}
+
+TEST_F(LifecycleTest, ExecJoinsEveryNamespaceTheCgroupAndTheLimits) {
+  std::string id = run_d({"--name", "box", "--security-opt", "no-new-privileges", "--cap-drop", "CHOWN"},
+                         {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("box", "Up"));
+  auto rec = nlohmann::json::parse(record_of(id));
+  int pid = rec["State"]["Pid"];
+  std::string theirs;
+  for (const char* ns : {"mnt", "pid", "net", "uts", "ipc", "cgroup"})
+    theirs += std::string(ns) + " " + fs::read_symlink("/proc/" + std::to_string(pid) + "/ns/" + ns).string() + "\n";
+  Result ours = berth({"exec", "box", "sh", "-c",
+                       "for ns in mnt pid net uts ipc cgroup; do echo \"$ns $(readlink /proc/self/ns/$ns)\"; done"});
+  EXPECT_EQ(ours.code, 0) << describe(ours);
+  EXPECT_EQ(ours.out, theirs);
+  Result st = berth({"exec", "box", "cat", "/proc/self/status"});
+  std::string caps = kv_colon(st.out, "CapEff"), container_caps = kv_colon(slurp("/proc/" + std::to_string(pid) + "/status"), "CapEff");
+  EXPECT_EQ(caps, container_caps);
+  EXPECT_EQ(kv_colon(st.out, "Seccomp"), "2");
+  EXPECT_EQ(kv_colon(st.out, "NoNewPrivs"), "1");
+  // In the container's cgroup: the container's processes and ours, counted by its pids cgroup.
+  Result pids = berth({"exec", "box", "sh", "-c", "ls /proc | grep -c '^[0-9]'"});
+  EXPECT_EQ(pids.out, "4\n") << "sleep, sh, ls and grep: " << describe(pids);
+  Result who = berth({"exec", "-u", "nobody", "-w", "/tmp", "-e", "FOO=bar", "box", "sh", "-c", "id -u; pwd; echo $FOO"});
+  EXPECT_EQ(who.out, "65534\n/tmp\nbar\n") << describe(who);
+  Result code = berth({"exec", "box", "sh", "-c", "exit 3"});
+  EXPECT_EQ(code.code, 3);
+  Result missing = berth({"exec", "box", "no-such-command"});
+  EXPECT_EQ(missing.code, 127) << describe(missing);
+  EXPECT_EQ(berth({"rm", "-f", "box"}).code, 0);
+  Result gone = berth({"exec", "box", "true"});
+  EXPECT_NE(gone.code, 0);
+}
+
+TEST_F(LifecycleTest, ExecIntoAStoppedContainerFails) {
+  run_d({"--name", "done"}, {"true"});
+  berth({"wait", "done"});
+  Result r = berth({"exec", "done", "true"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("is not running"), std::string::npos) << describe(r);
+  EXPECT_EQ(berth({"rm", "done"}).code, 0);
+}
+
+TEST_F(LifecycleTest, ExecInteractiveTerminal) {
+  run_d({"--name", "tty"}, {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("tty", "Up"));
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(slave, 0);
+  Process p = Process::spawn(argv({"exec", "-it", "tty", "sh"}), slave);
+  close(slave);
+  std::string seen;
+  EXPECT_TRUE(read_until(master, seen, "# ", 20s)) << seen;
+  std::string input = "echo $((6*7)); tty; exit 4\n";
+  ASSERT_EQ(write(master, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  EXPECT_TRUE(read_until(master, seen, "42", 10s)) << seen;
+  EXPECT_TRUE(read_until(master, seen, "/dev/pts/", 10s)) << seen;
+  Result r = p.wait(20s);
+  close(master);
+  EXPECT_EQ(r.code, 4) << describe(r) << seen;
+  EXPECT_EQ(berth({"rm", "-f", "tty"}).code, 0);
 }
 
 }  // namespace

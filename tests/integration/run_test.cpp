@@ -161,22 +161,6 @@ TEST_F(RunTest, TmpfsMount) {
   EXPECT_NE(r.out.find("hi\n"), std::string::npos) << describe(r);
 }
 
-// Reads the pty master until `needle` appears (or timeout); returns all read so far.
-bool read_until(int master, std::string& acc, const std::string& needle,
-                std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (acc.find(needle) == std::string::npos) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    pollfd pfd{master, POLLIN, 0};
-    if (poll(&pfd, 1, 100) <= 0) continue;
-    char buf[1024];
-    ssize_t n = read(master, buf, sizeof buf);
-    if (n <= 0) return acc.find(needle) != std::string::npos;
-    acc.append(buf, static_cast<size_t>(n));
-  }
-  return true;
-}
-
 TEST_F(RunTest, InteractiveTerminal) {
   int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   ASSERT_GE(master, 0);

@@ -1,0 +1,55 @@
+// The parent's side of a foreground process in a container (`run` and `exec`): keeping
+// signals from being lost, relaying them and the terminal, and collecting the exit status.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <span>
+
+#include "base/fd.h"
+#include "base/result.h"
+#include "runtime/context.h"
+#include "runtime/steps.h"
+
+namespace berth::runtime {
+
+class Cgroup;
+
+// Signals berth passes on to the container (docker's --sig-proxy), plus SIGWINCH, which
+// resizes its terminal. SIGCHLD is not needed: the pidfd says when the child ends.
+sigset_t forwarded_signals();
+
+// Blocks the forwarded signals for its lifetime: they queue (for supervise) instead of
+// killing berth, from before clone until the command has ended.
+struct BlockForwarded {
+  sigset_t original;
+  BlockForwarded();
+  ~BlockForwarded();
+  BlockForwarded(const BlockForwarded&) = delete;
+  BlockForwarded& operator=(const BlockForwarded&) = delete;
+};
+
+// The child after clone: restores berth's original signal mask (the command must start
+// with it) and runs `steps`; only returns... never: it execs, or reports and exits 125.
+[[noreturn]] void child_main(std::span<const Step> steps, ContainerContext& ctx,
+                             const sigset_t& original_mask);
+
+// After clone, the parent's part before the child may exec: write its id maps and build
+// its idmapped rootfs (new user namespace), say "go", move it into `cgroup` unless it was
+// cloned into it, and wait until it has exec'd (end-of-file on the sync socket). Returns
+// the pty master it sent for a terminal, or the error of the step that failed.
+Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* cgroup, bool into_cgroup,
+                           int sync);
+
+struct Supervision {
+  pid_t pid;
+  int pidfd;
+  Fd console;  // pty master when the process has a terminal
+};
+
+// Waits for the process to end, forwarding signals and relaying the terminal meanwhile;
+// returns its wait status.
+Result<int> supervise(Supervision& s);
+
+}  // namespace berth::runtime

@@ -298,8 +298,11 @@ TEST_F(LifecycleTest, ExecJoinsEveryNamespaceTheCgroupAndTheLimits) {
   EXPECT_EQ(kv_colon(st.out, "Seccomp"), "2");
   EXPECT_EQ(kv_colon(st.out, "NoNewPrivs"), "1");
   // In the container's cgroup: the container's processes and ours, counted by its pids cgroup.
-  Result pids = berth({"exec", "box", "sh", "-c", "ls /proc | grep -c '^[0-9]'"});
-  EXPECT_EQ(pids.out, "4\n") << "sleep, sh, ls and grep: " << describe(pids);
+  // In its pid namespace: the container's PID 1 (sleep) and our shell, nothing of the host.
+  Result pids = berth({"exec", "box", "sh", "-c", "echo /proc/[0-9]*"});
+  auto listed = pids.out.substr(0, pids.out.find('\n'));
+  EXPECT_EQ(std::count(listed.begin(), listed.end(), ' '), 1) << describe(pids);
+  EXPECT_EQ(listed.rfind("/proc/1 ", 0), 0u) << describe(pids);
   Result who = berth({"exec", "-u", "nobody", "-w", "/tmp", "-e", "FOO=bar", "box", "sh", "-c", "id -u; pwd; echo $FOO"});
   EXPECT_EQ(who.out, "65534\n/tmp\nbar\n") << describe(who);
   Result code = berth({"exec", "box", "sh", "-c", "exit 3"});

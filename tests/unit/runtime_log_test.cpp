@@ -508,26 +508,27 @@ TEST_F(LogTest, ReadLogSeesAConsistentSnapshotWhileTheWriterRotates) {
   ASSERT_TRUE(w);
   std::atomic<bool> done = false;
   std::thread writer([&] {
-    for (int i = 0; i < 4000 && w->write(LogStream::kStdout, numbered(i)); i++) {
+    for (int i = 0; i < 4000 && !done && w->write(LogStream::kStdout, numbered(i)); i++) {
     }
     done = true;
   });
   int reads = 0;
-  while (!done) {
+  std::string problem;  // the test body must reach join() even when a check fails
+  while (!done && problem.empty()) {
     auto r = read_log(path_, {});
-    ASSERT_TRUE(r) << r.error().message();
+    if (!r) problem = r.error().message();
     reads++;
     // Whatever moment it was taken at: consecutive lines, none twice, none skipped.
-    for (size_t i = 1; i < r->size(); i++) {
+    for (size_t i = 1; r && i < r->size() && problem.empty(); i++) {
       int prev = std::stoi((*r)[i - 1].log.substr(5)), cur = std::stoi((*r)[i].log.substr(5));
-      if (cur != prev + 1) {
-        std::string all;
-        for (auto& e : *r) all += e.log.substr(5, e.log.size() - 6) + " ";
-        FAIL() << "read " << reads << ": " << all;
-      }
+      if (cur != prev + 1)
+        problem = "read " + std::to_string(reads) + ": line " + std::to_string(cur) +
+                  " after line " + std::to_string(prev);
     }
   }
+  done = true;
   writer.join();
+  EXPECT_EQ(problem, "");
   EXPECT_GT(reads, 0);
 }
 
@@ -640,10 +641,10 @@ TEST_F(LogTest, FollowStartsWithTheTailThenNewEntries) {
   std::string more = format_log_entry(LogStream::kStdout, "entry 7\n", "2026-01-01T00:00:07Z") +
                      format_log_entry(LogStream::kStdout, "entry 8\n", "2026-01-01T00:00:08Z");
   std::atomic<int> rounds = 0;
-  std::atomic<bool> writer_done = false;
+  std::atomic<bool> writer_done = false, follow_returned = false;
   std::thread writer([&] {
     // Once the follower is waiting for new entries: one append, as the shim does.
-    while (rounds < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (rounds < 2 && !follow_returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     auto fd = open_fd(path_, O_WRONLY | O_APPEND);
     EXPECT_TRUE(fd && write_all(fd->get(), more.data(), more.size()));
     writer_done = true;
@@ -659,6 +660,7 @@ TEST_F(LogTest, FollowStartsWithTheTailThenNewEntries) {
         ++rounds;
         return !writer_done.load();
       });
+  follow_returned = true;
   writer.join();
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(seen, entries_named({5, 6, 7, 8}));

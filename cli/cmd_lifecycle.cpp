@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/template.h"
 #include "runtime/log_reader.h"
 #include "runtime/shim_config.h"
 
@@ -112,6 +113,30 @@ Result<std::vector<std::string>> containers_to_start(const Globals& g, const std
       out.push_back(c.name);
   }
   return out;
+}
+
+int inspect_containers(const Globals& g, const std::vector<std::string>& names, const std::string& format) {
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  Json all = Json::array();
+  int rc = 0;
+  for (const auto& n : names) {
+    auto rec = eng->find(n);
+    if (!rec) {
+      rc = report(Error(0, "No such container", n));
+      continue;
+    }
+    Json one = eng->inspect(*rec);
+    if (format.empty()) {
+      all.push_back(std::move(one));
+      continue;
+    }
+    auto text = render_template(format, one);
+    if (!text) return report(text.error());
+    std::puts(text->c_str());
+  }
+  if (format.empty()) std::puts(all.dump(4).c_str());
+  return rc;
 }
 
 void register_internal(CLI::App& app, Globals& g, int* exit_code) {
@@ -280,6 +305,13 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
     if (!status) return void(*exit_code = report(status.error(), exit_code_for(status.error())));
     *exit_code = status->code;
   });
+
+  auto* inspect = app.add_subcommand("inspect", "Return low-level information on containers");
+  static std::vector<std::string> inspect_names;
+  static std::string inspect_format;
+  inspect->add_option("containers", inspect_names, "CONTAINER...")->required();
+  inspect->add_option("-f,--format", inspect_format, "Format the output using a Go-style template ({{.State.Pid}})");
+  inspect->callback([&g, exit_code] { *exit_code = inspect_containers(g, inspect_names, inspect_format); });
 
   register_internal(app, g, exit_code);
 }

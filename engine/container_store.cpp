@@ -51,6 +51,7 @@ Json ContainerRecord::to_json() const {
             {"ExitCode", exit_code},
             {"OOMKilled", oom_killed},
             {"StopRequested", stop_requested},
+            {"Health", health},
             {"StartedAt", started_at},
             {"FinishedAt", finished_at}}}};
 }
@@ -77,6 +78,7 @@ Result<ContainerRecord> ContainerRecord::from_json(const Json& j, const std::str
     r.boot_id = s.value("BootId", "");
     r.shim_pid = s.value("ShimPid", 0);
     r.stop_requested = s.value("StopRequested", false);
+    r.health = s.value("Health", Json());
     r.exit_code = s.value("ExitCode", 0);
     r.oom_killed = s.value("OOMKilled", false);
     r.started_at = s.value("StartedAt", "");

@@ -59,6 +59,7 @@ struct ContainerRecord {
   bool half_made = false;
   std::string stop_signal;         // the image's StopSignal ("" = SIGTERM)
   Json options;                    // the RunOptions it was created with (RunOptions::to_json)
+  Json health;                     // docker's State.Health (null without a healthcheck)
   Json to_json() const;
   static Result<ContainerRecord> from_json(const Json& j, const std::string& source);
 };

@@ -63,6 +63,8 @@ class Engine {
   // Blocks until the container is not running; its record then.
   Result<ContainerRecord> wait(const std::string& name_or_id);
   Result<ContainerRecord> find(const std::string& name_or_id);
+  // docker inspect's object for one container (engine/inspect.cpp).
+  Json inspect(const ContainerRecord& rec);
   // docker exec: the command in the running container's namespaces, cgroup and limits.
   Result<runtime::ExitStatus> exec(const std::string& name_or_id, const ExecOptions& options);
   Result<std::vector<ContainerRecord>> containers();

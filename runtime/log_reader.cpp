@@ -20,7 +20,7 @@ namespace berth::runtime {
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
-constexpr int kFollowPollMs = 100;   // keep_going() is asked at least this often
+constexpr int kFollowPollMs = 100;     // keep_going() is asked at least this often
 constexpr int kMaxRaceRetries = 1000;  // snapshots retaken because a rotation raced us
 
 // ---- times -----------------------------------------------------------------------------------

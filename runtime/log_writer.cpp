@@ -158,7 +158,8 @@ Result<LogOptions> parse_log_options(const std::vector<std::string>& opts) {
       out.max_files = *count;
       file_opt = opt;
     } else {
-      return invalid_option(opt, "unknown option (the json-file driver knows max-size and max-file)");
+      return invalid_option(opt,
+                            "unknown option (the json-file driver knows max-size and max-file)");
     }
   }
   if (out.max_files > 1 && size_opt.empty())

@@ -1,8 +1,8 @@
 // The json-file log driver, writing side: what a detached container prints, kept on disk.
 //
 // A detached container (`berth run -d`) has nobody reading its stdout and stderr, so a
-// small shim process holds the other ends of its pipes and appends what arrives to
-// <container>/container-json.log, in the format docker's default "json-file" driver uses:
+// small shim process holds the other ends of its pipes and appends what arrives to one
+// file (docker's is <id>-json.log), in the format of docker's default "json-file" driver:
 // one JSON object per line of output,
 //
 //   {"log":"hello\n","stream":"stdout","time":"2026-11-26T12:00:00.123456789Z"}
@@ -14,8 +14,8 @@
 // lines without understanding the program's output.
 //
 // Rotation (--log-opt max-size=10m --log-opt max-file=3): when the next entry would make the
-// file larger than max-size, the shim renames container-json.log.1 to .2, the file itself to
-// .1, and starts a new empty file. Renaming rather than copying matters: a `berth logs -f`
+// file larger than max-size, the shim renames <log>.1 to <log>.2, <log> itself to <log>.1,
+// and starts a new empty <log>. Renaming rather than copying matters: a `berth logs -f`
 // that has the file open keeps reading the very same inode after the rename, to its end,
 // then opens the new file, so it neither misses nor repeats a line (runtime/log_reader.h).
 // And rename(2) within a directory is atomic: at every instant each name is a whole file.

@@ -42,8 +42,7 @@ class LogTest : public ::testing::Test {
     EXPECT_TRUE(text) << path;
     if (!text || text->empty()) return {};
     EXPECT_EQ(text->back(), '\n') << path;
-    auto lines = split(text->substr(0, text->size() - 1), '\n');
-    return lines;
+    return split(text->substr(0, text->size() - 1), '\n');
   }
   // The `log` fields of a file, parsed by nlohmann.
   static std::vector<std::string> logs_of(const std::string& path) {
@@ -104,15 +103,17 @@ TEST(LogJson, EveryByteRoundTripsThroughAJsonParser) {
 }
 
 TEST(LogJson, EntryHasDockersFieldOrder) {
-  EXPECT_EQ(format_log_entry(LogStream::kStderr, "oops\n", "2026-11-26T12:00:00.000000001Z"),
-            "{\"log\":\"oops\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-26T12:00:00.000000001Z\"}\n");
+  EXPECT_EQ(
+      format_log_entry(LogStream::kStderr, "oops\n", "2026-11-26T12:00:00.000000001Z"),
+      "{\"log\":\"oops\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-26T12:00:00.000000001Z\"}\n");
 }
 
 // Whether `text` has the shape of `pattern`, where '9' stands for any digit.
 bool has_shape(const std::string& text, const std::string& pattern) {
   if (text.size() != pattern.size()) return false;
   for (size_t i = 0; i < text.size(); i++)
-    if (pattern[i] == '9' ? !std::isdigit(static_cast<unsigned char>(text[i])) : text[i] != pattern[i])
+    if (pattern[i] == '9' ? !std::isdigit(static_cast<unsigned char>(text[i]))
+                          : text[i] != pattern[i])
       return false;
   return true;
 }
@@ -245,7 +246,8 @@ TEST_F(LogTest, RotatesIntoNumberedFilesAndDropsTheOldest) {
   ASSERT_FALSE(logs.empty());
   int first = 20 - static_cast<int>(logs.size());
   EXPECT_GT(first, 0) << "the oldest were dropped";
-  for (size_t i = 0; i < logs.size(); i++) EXPECT_EQ(logs[i], numbered(first + static_cast<int>(i)));
+  for (size_t i = 0; i < logs.size(); i++)
+    EXPECT_EQ(logs[i], numbered(first + static_cast<int>(i)));
 }
 
 TEST_F(LogTest, RotationLosesNothingWhileFilesAreKept) {
@@ -273,7 +275,8 @@ TEST_F(LogTest, RotationWithOneFileTruncates) {
   ASSERT_FALSE(logs.empty());
   int first = 20 - static_cast<int>(logs.size());
   EXPECT_GT(first, 0);
-  for (size_t i = 0; i < logs.size(); i++) EXPECT_EQ(logs[i], numbered(first + static_cast<int>(i)));
+  for (size_t i = 0; i < logs.size(); i++)
+    EXPECT_EQ(logs[i], numbered(first + static_cast<int>(i)));
 }
 
 TEST_F(LogTest, AnEntryLargerThanMaxSizeStillGoesIntoAnEmptyFile) {
@@ -481,7 +484,8 @@ TEST_F(LogTest, MalformedLineIsAnErrorNamingFileAndLine) {
                                      ":1: malformed log entry (want string fields log, stream "
                                      "and time)");
 
-  ASSERT_TRUE(write_file_atomic(path_, "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"time\":\"noon\"}\n"));
+  ASSERT_TRUE(
+      write_file_atomic(path_, "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"time\":\"noon\"}\n"));
   r = read_log(path_, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(),
@@ -644,7 +648,8 @@ TEST_F(LogTest, FollowStartsWithTheTailThenNewEntries) {
   std::atomic<bool> writer_done = false, follow_returned = false;
   std::thread writer([&] {
     // Once the follower is waiting for new entries: one append, as the shim does.
-    while (rounds < 2 && !follow_returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (rounds < 2 && !follow_returned)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     auto fd = open_fd(path_, O_WRONLY | O_APPEND);
     EXPECT_TRUE(fd && write_all(fd->get(), more.data(), more.size()));
     writer_done = true;

@@ -132,4 +132,40 @@ std::string human_duration_ago(int64_t s) {
   return buf;
 }
 
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+// The nanoseconds of a duration unit at the start of s (Go's time.ParseDuration units),
+// with its length; 0 when there is none. Two-letter units first: "ms" is not "m".
+std::pair<int64_t, size_t> duration_unit(std::string_view s) {
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ns", 1},          {"us", 1'000},       {"\xC2\xB5s", 1'000}, {"\xCE\xBCs", 1'000},
+      {"ms", 1'000'000},  {"s", kSecond}, {"m", 60 * kSecond},
+      {"h", 3600 * kSecond}};
+  for (const auto& [name, ns] : kUnits)
+    if (s.starts_with(name)) return {ns, name.size()};
+  return {0, 0};
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_duration_ns(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  long double total = 0;
+  while (!s.empty()) {
+    size_t n = 0;
+    while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) n++;
+    double number = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + n, number);
+    if (n == 0 || ec != std::errc() || p != s.data() + n) return std::nullopt;
+    auto [unit_ns, unit_len] = duration_unit(s.substr(n));
+    if (unit_len == 0) return std::nullopt;
+    total += static_cast<long double>(number) * unit_ns;
+    s.remove_prefix(n + unit_len);
+  }
+  if (total > 9.2e18L) return std::nullopt;
+  return static_cast<int64_t>(total);
+}
+
 }  // namespace berth

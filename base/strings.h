@@ -21,5 +21,8 @@ std::optional<int64_t> parse_bytes(std::string_view s);
 std::string human_size(int64_t bytes);
 // "2 minutes ago", "About an hour ago" as docker prints ages.
 std::string human_duration_ago(int64_t seconds);
+// Go's time.ParseDuration, as docker's flags take it: "10m", "1h30m", "1.5h", "250ms",
+// "30s" -> nanoseconds; nullopt when malformed.
+std::optional<int64_t> parse_duration_ns(std::string_view s);
 
 }  // namespace berth

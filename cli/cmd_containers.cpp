@@ -23,7 +23,16 @@ std::string status_text(const engine::ContainerRecord& c, bool alive) {
   if (state_of(c, alive) == "running") {
     int64_t up = seconds_since(c.started_at);
     std::string ago = human_duration_ago(up < 0 ? 0 : up);
-    return "Up " + ago.substr(0, ago.size() - 4);  // "Up 3 minutes"
+    std::string text = "Up " + ago.substr(0, ago.size() - 4);  // "Up 3 minutes"
+    if (c.health.is_object()) {  // docker: "Up 3 minutes (healthy)", "(health: starting)"
+      std::string h = c.health.value("Status", "starting");
+      text += h == "starting" ? " (health: starting)" : " (" + h + ")";
+    }
+    return text;
+  }
+  if (c.status == "restarting") {
+    int64_t ago = seconds_since(c.finished_at);
+    return "Restarting (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
   }
   if (c.status == "created") return "Created";
   int64_t ago = seconds_since(c.finished_at);

@@ -151,6 +151,14 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
     auto r = eng->start_process(id, 3);
     *exit_code = r ? 0 : report(r.error(), 125);
   });
+  auto* health = internal->add_subcommand("health", "run a detached container's healthcheck once");
+  health->add_option("id", id)->required();
+  health->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto r = eng->health_check(id);
+    *exit_code = r ? 0 : report(r.error());
+  });
   auto* exited = internal->add_subcommand("exited", "record a detached container's exit");
   static int code = 0, sig = 0;
   static std::string final_word;

@@ -46,6 +46,12 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("--sysctl", o.sysctls, "Sysctl options")->allow_extra_args(false);
   run->add_option("--restart", o.restart, "Restart policy: no, on-failure[:max-retries], always, unless-stopped");
   run->add_option("--log-opt", o.log_opts, "Log driver options (max-size=10m, max-file=3)")->allow_extra_args(false);
+  run->add_option("--health-cmd", o.health_cmd, "Command to run to check health");
+  run->add_option("--health-interval", o.health_interval, "Time between running the check (30s)");
+  run->add_option("--health-timeout", o.health_timeout, "Maximum time to allow one check to run (30s)");
+  run->add_option("--health-start-period", o.health_start_period, "Start period for the container to initialize (0s)");
+  run->add_option("--health-retries", o.health_retries, "Consecutive failures needed to report unhealthy (3)");
+  run->add_flag("--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK");
 }
 
 // The image and command after the flags (main() cut them off for us).

@@ -42,6 +42,7 @@ Json ContainerRecord::to_json() const {
           {"StopSignal", stop_signal},
           {"RestartCount", restart_count},
           {"Options", options},
+          {"Healthcheck", healthcheck},
           {"State",
            {{"Status", status},
             {"Pid", pid},
@@ -71,6 +72,7 @@ Result<ContainerRecord> ContainerRecord::from_json(const Json& j, const std::str
     r.stop_signal = j.value("StopSignal", "");
     r.restart_count = j.value("RestartCount", 0);
     r.options = j.value("Options", Json::object());
+    r.healthcheck = j.value("Healthcheck", Json());
     const Json& s = j.at("State");
     r.status = s.value("Status", "created");
     r.pid = s.value("Pid", 0);

@@ -60,6 +60,7 @@ struct ContainerRecord {
   std::string stop_signal;         // the image's StopSignal ("" = SIGTERM)
   Json options;                    // the RunOptions it was created with (RunOptions::to_json)
   Json health;                     // docker's State.Health (null without a healthcheck)
+  Json healthcheck;                // its Healthcheck::to_json(), null when it has none
   Json to_json() const;
   static Result<ContainerRecord> from_json(const Json& j, const std::string& source);
 };

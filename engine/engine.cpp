@@ -145,6 +145,10 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_ma
   if (o.remove && parse_restart_policy(o.restart)->name != "no")
     return fail("conflicting options: cannot specify both --restart and --rm");
   TRY(runtime::parse_log_options(o.log_opts));
+  ImageHealthcheck image_hc{image.config.healthcheck_test, image.config.health_interval_ns,
+                            image.config.health_timeout_ns, image.config.health_start_period_ns,
+                            image.config.health_retries};
+  ASSIGN_OR_RETURN(Healthcheck hc, effective_healthcheck(o, image_hc));
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;
   draft.id = std::string(64, '0');
@@ -162,6 +166,7 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_ma
   rec.half_made = half_made;
   rec.stop_signal = image.config.stop_signal;
   rec.options = o.to_json();
+  if (!hc.test.empty()) rec.healthcheck = hc.to_json();
   ASSIGN_OR_RETURN(ContainerStore::Created made, containers_.create(rec));
   ContainerRecord& c = made.rec;
   // From here on, any failure removes the container again.

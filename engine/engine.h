@@ -66,7 +66,10 @@ class Engine {
   // docker inspect's object for one container (engine/inspect.cpp).
   Json inspect(const ContainerRecord& rec);
   // docker exec: the command in the running container's namespaces, cgroup and limits.
-  Result<runtime::ExitStatus> exec(const std::string& name_or_id, const ExecOptions& options);
+  Result<runtime::ExitStatus> exec(const std::string& name_or_id, const ExecOptions& options,
+                                   int timeout_ms = -1);
+  // One healthcheck, recorded in State.Health (engine/health.cpp; the shim calls it).
+  Result<> health_check(const std::string& id);
   Result<std::vector<ContainerRecord>> containers();
   // Removes a stopped container (force: a running one is killed first).
   Result<> remove_container(const std::string& name_or_id, bool force);

@@ -73,6 +73,7 @@ Json Engine::inspect(const ContainerRecord& rec) {
       args = std::vector<std::string>(spec->process.args.begin() + 1, spec->process.args.end());
     }
   }
+  if (!rec.healthcheck.is_null()) config["Healthcheck"] = rec.healthcheck;
   if (o.entrypoint) config["Entrypoint"] = std::vector<std::string>{*o.entrypoint};
   Json mounts = Json::array();
   for (const auto& v : o.volumes) {

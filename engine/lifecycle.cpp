@@ -102,6 +102,8 @@ Result<> Engine::spawn_shim(const ContainerRecord& rec) {
   cfg.log_max_files = logs.max_files;
   cfg.tty = o.tty;
   cfg.interactive = o.interactive;
+  if (!rec.healthcheck.is_null())
+    cfg.health_interval_ms = Healthcheck::from_json(rec.healthcheck).interval_ns / 1'000'000;
   TRY(make_dirs(containers_.rootfs_dir(rec.id), 0755));
   std::string conf = path_join(cfg.run_dir, "shim.conf");
   TRY(write_file_atomic(conf, cfg.format(), 0600, Sync::kNoSync));
@@ -210,6 +212,8 @@ Result<> Engine::start_process(const std::string& id, int report_fd) {
     r.oom_killed = false;
     r.started_at = rfc3339_now();
     r.finished_at.clear();
+    if (!r.healthcheck.is_null())
+      r.health = {{"Status", "starting"}, {"FailingStreak", 0}, {"Log", Json::array()}};
     return {};
   });
   if (!saved) {
@@ -328,7 +332,7 @@ Result<ContainerRecord> Engine::wait(const std::string& key) {
   }
 }
 
-Result<runtime::ExitStatus> Engine::exec(const std::string& key, const ExecOptions& o) {
+Result<runtime::ExitStatus> Engine::exec(const std::string& key, const ExecOptions& o, int timeout_ms) {
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
   if (rec.status != "running" || !ProcessIdentity{rec.pid, rec.pid_start, rec.boot_id}.alive())
     return fail("container " + rec.id.substr(0, 12) + " is not running");
@@ -364,6 +368,7 @@ Result<runtime::ExitStatus> Engine::exec(const std::string& key, const ExecOptio
   req.init_pid = rec.pid;
   req.spec = std::move(spec);
   req.seccomp_cache = path_join(root_.storage, "cache/seccomp");
+  req.timeout_ms = timeout_ms;
   return runtime::exec_in_container(req);
 }
 

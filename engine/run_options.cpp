@@ -15,8 +15,12 @@ Json RunOptions::to_json() const {
             {"Cpus", cpus},             {"CpusetCpus", cpuset_cpus}, {"CpuShares", cpu_shares},
             {"Ulimits", ulimits},       {"Binds", volumes},        {"Tmpfs", tmpfs},
             {"UidMap", uidmap},         {"GidMap", gidmap},        {"Sysctls", sysctls},
-            {"RestartPolicy", restart}, {"LogOpts", log_opts}};
+            {"RestartPolicy", restart}, {"LogOpts", log_opts},
+            {"HealthInterval", health_interval}, {"HealthTimeout", health_timeout},
+            {"HealthStartPeriod", health_start_period}, {"NoHealthcheck", no_healthcheck}};
   if (entrypoint) j["Entrypoint"] = *entrypoint;
+  if (health_cmd) j["HealthCmd"] = *health_cmd;
+  if (health_retries) j["HealthRetries"] = *health_retries;
   if (pids_limit) j["PidsLimit"] = *pids_limit;
   return j;
 }
@@ -58,6 +62,12 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.sysctls = j.value("Sysctls", V{});
     o.restart = j.value("RestartPolicy", "no");
     o.log_opts = j.value("LogOpts", V{});
+    if (j.contains("HealthCmd")) o.health_cmd = j["HealthCmd"].get<std::string>();
+    o.health_interval = j.value("HealthInterval", "");
+    o.health_timeout = j.value("HealthTimeout", "");
+    o.health_start_period = j.value("HealthStartPeriod", "");
+    if (j.contains("HealthRetries")) o.health_retries = j["HealthRetries"].get<int>();
+    o.no_healthcheck = j.value("NoHealthcheck", false);
     return o;
   } catch (const Json::exception& e) {
     return fail(std::string("invalid run options in container record (") + e.what() + ")");
@@ -81,6 +91,65 @@ Result<RestartPolicy> parse_restart_policy(const std::string& text) {
     p.max_retries = static_cast<int>(*n);
   }
   return p;
+}
+
+Json Healthcheck::to_json() const {
+  return {{"Test", test}, {"Interval", interval_ns}, {"Timeout", timeout_ns},
+          {"StartPeriod", start_period_ns}, {"Retries", retries}};
+}
+
+Healthcheck Healthcheck::from_json(const Json& j) {
+  Healthcheck h;
+  if (!j.is_object()) return h;
+  h.test = j.value("Test", std::vector<std::string>{});
+  h.interval_ns = j.value("Interval", h.interval_ns);
+  h.timeout_ns = j.value("Timeout", h.timeout_ns);
+  h.start_period_ns = j.value("StartPeriod", h.start_period_ns);
+  h.retries = j.value("Retries", h.retries);
+  return h;
+}
+
+std::vector<std::string> Healthcheck::command() const {
+  if (test.size() >= 2 && test[0] == "CMD-SHELL") return {"/bin/sh", "-c", test[1]};
+  if (test.size() >= 2 && test[0] == "CMD") return {test.begin() + 1, test.end()};
+  return {};
+}
+
+namespace {
+// A --health-* duration: Go's syntax, positive; "" keeps `fallback`.
+Result<int64_t> health_duration(const std::string& flag, const std::string& text, int64_t fallback) {
+  if (text.empty()) return fallback;
+  auto ns = parse_duration_ns(text);
+  if (!ns || *ns < 0) return fail("invalid " + flag + " (want a duration like 30s or 1m30s)", text);
+  return *ns;
+}
+}  // namespace
+
+Result<Healthcheck> effective_healthcheck(const RunOptions& o, const ImageHealthcheck& image) {
+  Healthcheck h;
+  if (o.no_healthcheck) {
+    if (o.health_cmd) return fail("--no-healthcheck conflicts with --health-* options");
+    return h;
+  }
+  if (o.health_cmd)
+    h.test = {"CMD-SHELL", *o.health_cmd};
+  else if (!image.test.empty() && image.test[0] != "NONE")
+    h.test = image.test;
+  if (image.interval_ns > 0) h.interval_ns = image.interval_ns;
+  if (image.timeout_ns > 0) h.timeout_ns = image.timeout_ns;
+  if (image.start_period_ns > 0) h.start_period_ns = image.start_period_ns;
+  if (image.retries > 0) h.retries = image.retries;
+  ASSIGN_OR_RETURN(h.interval_ns, health_duration("--health-interval", o.health_interval, h.interval_ns));
+  ASSIGN_OR_RETURN(h.timeout_ns, health_duration("--health-timeout", o.health_timeout, h.timeout_ns));
+  ASSIGN_OR_RETURN(h.start_period_ns,
+                   health_duration("--health-start-period", o.health_start_period, h.start_period_ns));
+  if (o.health_retries) {
+    if (*o.health_retries < 0) return fail("--health-retries cannot be negative");
+    h.retries = *o.health_retries;
+  }
+  if (h.interval_ns != 0 && h.interval_ns < 1'000'000) return fail("--health-interval must be at least 1ms");
+  if (!h.test.empty() && h.command().empty()) return fail("invalid healthcheck test in image", h.test[0]);
+  return h;
 }
 
 }  // namespace berth::engine

@@ -41,6 +41,11 @@ struct RunOptions {
   // Detached containers (the shim).
   std::string restart = "no";                    // --restart no|on-failure[:N]|always|unless-stopped
   std::vector<std::string> log_opts;             // --log-opt max-size=10m --log-opt max-file=3
+  // Healthcheck (docker's flags; unset ones come from the image's HEALTHCHECK).
+  std::optional<std::string> health_cmd;         // --health-cmd "curl -f http://localhost/"
+  std::string health_interval, health_timeout, health_start_period;  // "30s"
+  std::optional<int> health_retries;
+  bool no_healthcheck = false;
 
   // Kept in the container's record, so `start` after a reboot and `inspect` see them.
   Json to_json() const;
@@ -53,5 +58,24 @@ struct RestartPolicy {
   int max_retries = 0;  // on-failure:N; 0 = unlimited
 };
 Result<RestartPolicy> parse_restart_policy(const std::string& text);
+
+// The healthcheck a container gets: its flags over the image's HEALTHCHECK, with docker's
+// defaults (interval 30s, timeout 30s, start period 0, retries 3). Kept in the record as
+// docker's Config.Healthcheck ({"Test": ["CMD-SHELL", "..."], "Interval": ns, ...}).
+struct Healthcheck {
+  std::vector<std::string> test;  // {"CMD-SHELL", cmd} or {"CMD", args...}; empty = none
+  int64_t interval_ns = 30'000'000'000, timeout_ns = 30'000'000'000, start_period_ns = 0;
+  int retries = 3;
+  Json to_json() const;
+  static Healthcheck from_json(const Json& j);
+  // The argv to run in the container.
+  std::vector<std::string> command() const;
+};
+struct ImageHealthcheck {  // what the image says (oci::ImageConfig's fields)
+  std::vector<std::string> test;
+  int64_t interval_ns = 0, timeout_ns = 0, start_period_ns = 0;
+  int retries = 0;
+};
+Result<Healthcheck> effective_healthcheck(const RunOptions& o, const ImageHealthcheck& image);
 
 }  // namespace berth::engine

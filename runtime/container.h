@@ -33,6 +33,7 @@ struct ExitStatus {
   int code = 0;             // exit code, or 128+signal as a shell reports it
   int signal = 0;           // the signal that ended it, 0 if it exited
   bool oom_killed = false;  // the kernel's OOM killer ended a process of this container
+  bool timed_out = false;   // exec with a timeout: killed when it ran out
 };
 
 Result<ExitStatus> run_container(const RunRequest& request);

@@ -113,8 +113,11 @@ Result<ExitStatus> exec_in_container(const ExecRequest& req) {
     return std::unexpected(console.error());
   }
   Supervision s{pid, pidfd.get(), std::move(*console)};
+  s.timeout_ms = req.timeout_ms;
   ASSIGN_OR_RETURN(int status, supervise(s));
-  return exit_status_of(status);
+  ExitStatus out = exit_status_of(status);
+  out.timed_out = s.timed_out;
+  return out;
 }
 
 }  // namespace berth::runtime

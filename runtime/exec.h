@@ -23,6 +23,7 @@ struct ExecRequest {
   pid_t init_pid = -1;   // its PID 1 on the host, whose namespaces are joined
   Spec spec;             // the container's spec, with `process` set for the new command
   std::string seccomp_cache;
+  int timeout_ms = -1;  // SIGKILL the command after this long (healthchecks)
 };
 
 // Runs the command in the foreground (signals forwarded, -t terminal relayed); its exit

@@ -15,6 +15,7 @@
 #include "base/fd.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/strings.h"
 
 namespace berth::runtime {
 namespace {
@@ -174,37 +175,6 @@ std::optional<int64_t> parse_unix_timestamp(std::string_view text) {
     nanos = *ns;
   }
   return secs * kNanosPerSecond + nanos;
-}
-
-// The nanoseconds of a duration unit at the start of s (Go's time.ParseDuration units),
-// with its length; 0 when there is none. Two-letter units first: "ms" is not "m".
-std::pair<int64_t, size_t> duration_unit(std::string_view s) {
-  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"ns", 1},          {"us", 1'000},       {"\xC2\xB5s", 1'000}, {"\xCE\xBCs", 1'000},
-      {"ms", 1'000'000},  {"s", kNanosPerSecond}, {"m", 60 * kNanosPerSecond},
-      {"h", 3600 * kNanosPerSecond}};
-  for (const auto& [name, ns] : kUnits)
-    if (s.starts_with(name)) return {ns, name.size()};
-  return {0, 0};
-}
-
-// "10m", "1h30m", "1.5h", "250ms": a sequence of numbers, each with a unit.
-std::optional<int64_t> parse_duration_ns(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  long double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) n++;
-    double number = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + n, number);
-    if (n == 0 || ec != std::errc() || p != s.data() + n) return std::nullopt;
-    auto [unit_ns, unit_len] = duration_unit(s.substr(n));
-    if (unit_len == 0) return std::nullopt;
-    total += static_cast<long double>(number) * unit_ns;
-    s.remove_prefix(n + unit_len);
-  }
-  if (total > 9.2e18L) return std::nullopt;
-  return static_cast<int64_t>(total);
 }
 
 int64_t realtime_now_ns() {

@@ -29,7 +29,8 @@ std::string ShimConfig::format() const {
   return "id=" + id + "\nberth_args=" + join_args(berth) + "\nrun_dir=" + run_dir +
          "\nlog_path=" + log_path + "\nlog_max_size=" + std::to_string(log_max_size) +
          "\nlog_max_files=" + std::to_string(log_max_files) + "\ntty=" + (tty ? "1" : "0") +
-         "\ninteractive=" + (interactive ? "1" : "0") + "\n";
+         "\ninteractive=" + (interactive ? "1" : "0") +
+         "\nhealth_interval_ms=" + std::to_string(health_interval_ms) + "\n";
 }
 
 Result<ShimConfig> ShimConfig::parse(const std::string& text) {
@@ -54,6 +55,7 @@ Result<ShimConfig> ShimConfig::parse(const std::string& text) {
     else if (key == "log_max_files") c.log_max_files = std::atoi(value.c_str());
     else if (key == "tty") c.tty = value == "1";
     else if (key == "interactive") c.interactive = value == "1";
+    else if (key == "health_interval_ms") c.health_interval_ms = std::strtoll(value.c_str(), nullptr, 10);
     else return fail("shim config line " + std::to_string(line) + ": unknown key", key);
   }
   if (c.id.empty() || c.berth.empty() || c.run_dir.empty() || c.log_path.empty())

@@ -11,6 +11,8 @@
 //   berth [--root R] internal exited ID CODE SIGNAL [final]
 //       records the exit, removes the cgroup, applies --rm and the restart policy; exits
 //       kExitRestart when the shim should start the container again (after a backoff).
+//   berth [--root R] internal health ID
+//       runs the healthcheck once in the container and records the result.
 //
 // The config file is key=value lines, one per key, values unescaped except that an
 // argument list ("berth_args") uses the unit separator (0x1f) between arguments.
@@ -35,6 +37,8 @@ struct ShimConfig {
   int log_max_files = 1;
   bool tty = false;
   bool interactive = false;  // keep the container's stdin open (a pipe nobody writes yet)
+  // Every this many ms while the container runs: `berth internal health ID` (0 = never).
+  int64_t health_interval_ms = 0;
 
   std::string format() const;
   static Result<ShimConfig> parse(const std::string& text);

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <optional>
@@ -62,11 +63,28 @@ Result<int> supervise(Supervision& s) {
     raw.emplace(STDIN_FILENO);
     copy_window_size(STDIN_FILENO, s.console.get());
   }
+  struct timespec start;
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  auto elapsed_ms = [&start] {
+    struct timespec now;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+  };
   for (;;) {
+    int wait_ms = -1;
+    if (s.timeout_ms >= 0 && !s.timed_out) {
+      long left = s.timeout_ms - elapsed_ms();
+      if (left <= 0) {
+        ::kill(s.pid, SIGKILL);
+        s.timed_out = true;
+      } else {
+        wait_ms = static_cast<int>(left);
+      }
+    }
     struct pollfd fds[4] = {{s.pidfd, POLLIN, 0}, {sfd.get(), POLLIN, 0},
                             {s.console.get(), POLLIN, 0},
                             {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
-    if (::poll(fds, 4, -1) < 0 && errno != EINTR) return sys_error("poll");
+    if (::poll(fds, 4, wait_ms) < 0 && errno != EINTR) return sys_error("poll");
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (::read(sfd.get(), &si, sizeof si) == sizeof si) {

@@ -45,7 +45,9 @@ Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* cgroup, boo
 struct Supervision {
   pid_t pid;
   int pidfd;
-  Fd console;  // pty master when the process has a terminal
+  Fd console;            // pty master when the process has a terminal
+  int timeout_ms = -1;   // SIGKILL it after this long (-1: never)
+  bool timed_out = false;
 };
 
 // Waits for the process to end, forwarding signals and relaying the terminal meanwhile;

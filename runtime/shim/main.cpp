@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -175,29 +176,47 @@ bool pump(int fd, LogWriter& log, LogStream stream) {
   return true;
 }
 
-// Logs the container's output until it has exited and its output is drained; returns its
-// wait status.
-int supervise(Running& r, LogWriter& log, int sigfd) {
+// Starts `berth internal health ID` without waiting (reaped with the other children).
+pid_t start_health_check(const ShimConfig& cfg) {
+  pid_t pid = ::fork();
+  if (pid == 0) exec_berth(cfg, {"internal", "health", cfg.id}, -1, -1, -1, -1);
+  return pid;
+}
+
+// Logs the container's output until it has exited and its output is drained, running its
+// healthcheck every health_interval_ms meanwhile (never two at once); returns its wait
+// status.
+int supervise(const ShimConfig& cfg, Running& r, LogWriter& log, int sigfd) {
   bool exited = false;
   int status = 0;
+  pid_t health = -1;
+  int64_t next_health = cfg.health_interval_ms > 0 ? now_ms() + cfg.health_interval_ms : -1;
   for (;;) {
+    if (!exited && next_health >= 0 && now_ms() >= next_health) {
+      if (health < 0) health = start_health_check(cfg);
+      next_health = now_ms() + cfg.health_interval_ms;
+    }
     struct pollfd fds[4] = {{sigfd, POLLIN, 0}, {r.out.get(), POLLIN, 0},
                             {r.err.get(), POLLIN, 0}, {r.console.get(), POLLIN, 0}};
     bool open = r.out || r.err || r.console;
     if (exited && !open) break;
     // After the exit, what is still buffered comes out at once; a descendant that kept a
     // pipe open (it lives outside the container's pid namespace) does not hold us up.
-    int n = ::poll(fds, 4, exited ? 200 : -1);
+    int wait_ms = exited ? 200 : next_health < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, next_health - now_ms()));
+    int n = ::poll(fds, 4, wait_ms);
     if (n < 0 && errno != EINTR) break;
     if (n == 0 && exited) break;
+    if (n == 0) continue;  // time for a healthcheck
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (::read(sigfd, &si, sizeof si) == sizeof si) {
       }
       int st;
       pid_t p;
-      while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)
+      while ((p = ::waitpid(-1, &st, WNOHANG)) > 0) {
         if (p == r.pid) exited = true, status = st;
+        if (p == health) health = -1;
+      }
     }
     if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(r.out.get(), log, LogStream::kStdout))
       r.out.reset();
@@ -292,7 +311,7 @@ int shim_main(int argc, char** argv) {
     int status = 0;
     int64_t started = now_ms();
     if (r.pid > 0) {
-      status = supervise(r, *log, sigfd.get());
+      status = supervise(*cfg, r, *log, sigfd.get());
     } else {
       diag("start failed: " + r.error);
       status = 125 << 8;  // as if it exited 125, berth's own failure

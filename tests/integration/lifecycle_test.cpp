@@ -346,5 +346,76 @@ TEST_F(LifecycleTest, ExecInteractiveTerminal) {
   EXPECT_EQ(berth({"rm", "-f", "tty"}).code, 0);
 }
 
+TEST_F(LifecycleTest, HealthGoesFromStartingToUnhealthyToHealthy) {
+  std::string id = run_d({"--name", "hc", "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms",
+                          "--health-retries", "2"},
+                         {"sh", "-c", "sleep 1.5; touch /tmp/ok; sleep 1000"});
+  EXPECT_TRUE(status_becomes("hc", "Up")) << ps_of("hc").dump();
+  EXPECT_NE(ps_of("hc")["Status"].get<std::string>().find("(health: starting)"), std::string::npos)
+      << ps_of("hc").dump();
+  EXPECT_TRUE(status_becomes("hc", "Up", 5s));
+  auto until_health = [&](const std::string& word) {
+    for (int i = 0; i < 100; i++) {
+      if (ps_of("hc")["Status"].get<std::string>().find("(" + word + ")") != std::string::npos) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  EXPECT_TRUE(until_health("unhealthy")) << ps_of("hc").dump();
+  EXPECT_TRUE(until_health("healthy")) << ps_of("hc").dump();
+  Result h = berth({"inspect", "--format", "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", "hc"});
+  EXPECT_EQ(h.out, "healthy 0\n") << describe(h);
+  auto log = nlohmann::json::parse(berth({"inspect", "--format", "{{json .State.Health.Log}}", "hc"}).out);
+  EXPECT_LE(log.size(), 5u);
+  EXPECT_EQ(log.back()["ExitCode"], 0);
+  EXPECT_EQ(berth({"rm", "-f", "hc"}).code, 0);
+}
+
+TEST_F(LifecycleTest, HealthcheckTimeoutCountsAsFailure) {
+  run_d({"--name", "slow", "--health-cmd", "sleep 5", "--health-interval", "300ms", "--health-timeout", "100ms",
+         "--health-retries", "1"},
+        {"sleep", "1000"});
+  bool unhealthy = false;
+  for (int i = 0; i < 100 && !unhealthy; i++) {
+    unhealthy = ps_of("slow")["Status"].get<std::string>().find("(unhealthy)") != std::string::npos;
+    if (!unhealthy) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(unhealthy) << ps_of("slow").dump();
+  Result out = berth({"inspect", "--format", "{{json .State.Health.Log}}", "slow"});
+  EXPECT_NE(out.out.find("exceeded timeout"), std::string::npos) << describe(out);
+  EXPECT_EQ(berth({"rm", "-f", "slow"}).code, 0);
+  Result bad = berth({"run", "-d", "--health-cmd", "true", "--health-interval", "soon", "busybox", "true"});
+  EXPECT_EQ(bad.code, 125) << describe(bad);
+  EXPECT_NE(bad.err.find("--health-interval"), std::string::npos) << describe(bad);
+}
+
+TEST_F(LifecycleTest, InspectShowsDockersShape) {
+  std::string id = run_d({"--name", "ins", "--restart", "on-failure:4", "-e", "A=b"}, {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("ins", "Up"));
+  Result r = berth({"inspect", "ins"});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  auto arr = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(arr.is_array());
+  ASSERT_EQ(arr.size(), 1u);
+  auto& c = arr[0];
+  EXPECT_EQ(c["Id"], id);
+  EXPECT_EQ(c["Name"], "/ins");
+  EXPECT_EQ(c["State"]["Status"], "running");
+  EXPECT_EQ(c["State"]["Running"], true);
+  EXPECT_GT(c["State"]["Pid"].get<int>(), 0);
+  EXPECT_EQ(c["HostConfig"]["RestartPolicy"]["Name"], "on-failure");
+  EXPECT_EQ(c["HostConfig"]["RestartPolicy"]["MaximumRetryCount"], 4);
+  EXPECT_EQ(c["Config"]["Cmd"], nlohmann::json({"sleep", "1000"}));
+  bool has_env = false;
+  for (const auto& e : c["Config"]["Env"]) has_env |= e == "A=b";
+  EXPECT_TRUE(has_env) << c["Config"].dump();
+  EXPECT_TRUE(c["NetworkSettings"].is_object());
+  Result pid = berth({"inspect", "--format", "{{.State.Pid}}", "ins"});
+  EXPECT_EQ(pid.out, std::to_string(c["State"]["Pid"].get<int>()) + "\n");
+  Result none = berth({"inspect", "nope"});
+  EXPECT_NE(none.code, 0);
+  EXPECT_EQ(berth({"rm", "-f", "ins"}).code, 0);
+}
+
 }  // namespace
 }  // namespace berth_it

@@ -1,6 +1,7 @@
 // Container verbs available so far: ps and rm (the rest arrive with the shim).
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -39,7 +40,35 @@ std::string status_text(const engine::ContainerRecord& c, bool alive) {
   return "Exited (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
 }
 
-int list_containers(const Globals& g, bool all, bool quiet, const std::string& format) {
+// docker ps --filter KEY=VALUE: values of one key are alternatives, keys all must match.
+// Keys: status, name (substring), id (prefix), restart-policy.
+Result<bool> matches(const std::vector<std::string>& filters, const engine::ContainerRecord& c,
+                     const std::string& state) {
+  std::map<std::string, bool> key_matched;
+  for (const auto& f : filters) {
+    auto eq = f.find('=');
+    if (eq == std::string::npos) return fail("bad format of filter (expected name=value)", f);
+    std::string key = f.substr(0, eq), value = f.substr(eq + 1);
+    bool ok;
+    if (key == "status")
+      ok = state == value;
+    else if (key == "name")
+      ok = c.name.find(value) != std::string::npos;
+    else if (key == "id")
+      ok = c.id.rfind(value, 0) == 0;
+    else if (key == "restart-policy")
+      ok = c.options.value("RestartPolicy", "no").substr(0, value.size()) == value;
+    else
+      return fail("invalid filter", key);
+    key_matched[key] |= ok;
+  }
+  for (const auto& [key, ok] : key_matched)
+    if (!ok) return false;
+  return true;
+}
+
+int list_containers(const Globals& g, bool all, bool quiet, const std::string& format,
+                    const std::vector<std::string>& filters) {
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
   auto list = eng->containers();
@@ -47,7 +76,11 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : *list) {
     bool alive = eng->store().is_alive(c);
-    if (!all && !alive) continue;
+    // docker: a status filter shows non-running containers without -a too.
+    if (!all && !alive && filters.empty()) continue;
+    auto ok = matches(filters, c, state_of(c, alive));
+    if (!ok) return report(ok.error());
+    if (!*ok) continue;
     if (quiet) {
       std::puts(c.id.substr(0, 12).c_str());
       continue;
@@ -77,11 +110,67 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* ps = app.add_subcommand("ps", "List containers");
   static bool ps_all = false, ps_quiet = false;
   static std::string ps_format;
+  static std::vector<std::string> ps_filters;
+  ps->add_option("-f,--filter", ps_filters, "Filter output (status=, name=, id=, restart-policy=)")->allow_extra_args(false);
   ps->add_flag("-a,--all", ps_all, "Show all containers (default shows just running)");
   ps->add_flag("-q,--quiet", ps_quiet, "Only display container IDs");
   ps->add_option("--format", ps_format, "json: one JSON object per line")
       ->check(CLI::IsMember({"", "json", "table"}));
-  ps->callback([&g, exit_code] { *exit_code = list_containers(g, ps_all, ps_quiet, ps_format); });
+  ps->callback([&g, exit_code] { *exit_code = list_containers(g, ps_all, ps_quiet, ps_format, ps_filters); });
+
+  auto* rename = app.add_subcommand("rename", "Rename a container");
+  static std::string rename_from, rename_to;
+  rename->add_option("container", rename_from, "CONTAINER")->required();
+  rename->add_option("new_name", rename_to, "NEW_NAME")->required();
+  rename->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    if (auto r = eng->rename(rename_from, rename_to); !r) *exit_code = report(r.error());
+  });
+
+  // `container prune` and `system prune`: docker asks first unless -f.
+  static bool prune_force = false, prune_all = false;
+  auto confirm = [](const char* what) {
+    if (prune_force) return true;
+    std::printf("WARNING! This will remove:\n%sAre you sure you want to continue? [y/N] ", what);
+    std::fflush(stdout);
+    char answer[16] = "";
+    if (!std::fgets(answer, sizeof answer, stdin)) return false;
+    return answer[0] == 'y' || answer[0] == 'Y';
+  };
+  auto* container = app.add_subcommand("container", "Manage containers");
+  auto* cprune = container->add_subcommand("prune", "Remove all stopped containers");
+  cprune->add_flag("-f,--force", prune_force, "Do not prompt for confirmation");
+  cprune->callback([&g, exit_code, confirm] {
+    if (!confirm("  - all stopped containers\n")) return;
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto gone = eng->prune_containers();
+    if (!gone) return void(*exit_code = report(gone.error()));
+    std::puts("Deleted Containers:");
+    for (const auto& id : *gone) std::puts(id.c_str());
+  });
+  auto* system = app.add_subcommand("system", "Manage berth");
+  auto* sprune = system->add_subcommand("prune", "Remove stopped containers and unused images");
+  sprune->add_flag("-f,--force", prune_force, "Do not prompt for confirmation");
+  sprune->add_flag("-a,--all", prune_all, "Remove all unused images, not just dangling ones");
+  sprune->callback([&g, exit_code, confirm] {
+    if (!confirm(prune_all ? "  - all stopped containers\n  - all images without at least one container associated to them\n"
+                           : "  - all stopped containers\n  - what crashed berth commands left behind\n"))
+      return;
+    // Opening the engine already removed what crashed commands left (Engine::recover).
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto gone = eng->prune_containers();
+    if (!gone) return void(*exit_code = report(gone.error()));
+    if (!gone->empty()) std::puts("Deleted Containers:");
+    for (const auto& id : *gone) std::puts(id.c_str());
+    if (!prune_all) return;  // berth's store has no dangling (untagged) images
+    auto images = eng->prune_images();
+    if (!images) return void(*exit_code = report(images.error()));
+    if (!images->empty()) std::puts("Deleted Images:");
+    for (const auto& i : *images) std::puts(i.c_str());
+  });
 
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");
   static std::vector<std::string> rm_names;

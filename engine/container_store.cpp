@@ -146,6 +146,20 @@ Result<ContainerRecord> ContainerStore::update(const std::string& id,
   return rec;
 }
 
+Result<> ContainerStore::rename(const std::string& id, const std::string& name) {
+  ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(store_lock()));
+  ASSIGN_OR_RETURN(auto all, list());
+  for (const auto& c : all)
+    if (c.name == name && c.id != id)
+      return fail("Conflict. The container name \"/" + name + "\" is already in use by container \"" + c.id +
+                  "\". You have to remove (or rename) that container to be able to reuse that name");
+  TRY(update(id, [&name](ContainerRecord& r) -> Result<> {
+    r.name = name;
+    return {};
+  }));
+  return {};
+}
+
 Result<> ContainerStore::save(const ContainerRecord& rec) {
   return write_file_atomic(path_join(storage_dir(rec.id), "container.json"), rec.to_json().dump(2), 0600,
                            Sync::kNoSync);

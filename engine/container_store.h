@@ -99,6 +99,8 @@ class ContainerStore {
   // with -9 leaves the container running).
   bool is_alive(const ContainerRecord& rec) const;
   bool supervisor_alive(const std::string& id) const;
+  // Gives the container a new name (under the store lock: names are unique).
+  Result<> rename(const std::string& id, const std::string& name);
   // Removes every directory of the container.
   Result<> remove(const std::string& id);
   // After a crash: containers recorded as running whose berth died become exited (137);

@@ -73,6 +73,11 @@ class Engine {
   Result<std::vector<ContainerRecord>> containers();
   // Removes a stopped container (force: a running one is killed first).
   Result<> remove_container(const std::string& name_or_id, bool force);
+  Result<> rename(const std::string& name_or_id, const std::string& new_name);
+  // Removes every container that is not running; their ids (engine/housekeeping.cpp).
+  Result<std::vector<std::string>> prune_containers();
+  // Removes every image no container uses; what `rmi` would print for each.
+  Result<std::vector<std::string>> prune_images();
   ContainerStore& store() { return containers_; }
 
   // The shim's calls back into the engine (`berth internal ...`, runtime/shim_config.h).

@@ -153,6 +153,8 @@ class Cgroup {
     uint64_t memory_usage = 0, memory_limit = 0 /* 0 = unlimited */, pids = 0, cpu_usage_ns = 0;
   };
   Result<Stats> stats() const;
+  // The host pids of every process inside (from cgroup.procs).
+  std::vector<pid_t> pids_inside() const;
   // Every directory it owns (for the state file and cleanup).
   std::vector<std::string> paths() const;
   const std::string& name() const { return name_; }
@@ -166,7 +168,6 @@ class Cgroup {
   Result<> create_dir(const Dir& dir);
   Result<> apply(const Resources& res);
   Result<> remove_dirs();
-  std::vector<pid_t> pids_inside() const;
   void freeze(bool frozen);
 
   struct Dir {

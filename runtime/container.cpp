@@ -159,6 +159,12 @@ Result<> remove_container_cgroup(const std::string& id) {
   return cg->destroy();
 }
 
+Result<ContainerUsage> container_usage(const std::string& id) {
+  ASSIGN_OR_RETURN(Cgroup cg, Cgroup::open(detect_cgroup_layout(), id));
+  ASSIGN_OR_RETURN(Cgroup::Stats s, cg.stats());
+  return ContainerUsage{s.memory_usage, s.memory_limit, s.pids, s.cpu_usage_ns, cg.pids_inside()};
+}
+
 Result<bool> reap_container_cgroup(const std::string& id) {
   auto cg = Cgroup::open(detect_cgroup_layout(), id);
   if (!cg) return cg.error().errno_value() == ENOENT ? Result<bool>(false) : std::unexpected(cg.error());

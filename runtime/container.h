@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/fd.h"
 #include "base/result.h"
@@ -55,6 +56,13 @@ Result<> remove_container_cgroup(const std::string& id);
 // After a detached container exited: whether the OOM killer struck, then the cgroup is
 // removed (anything left inside is killed first).
 Result<bool> reap_container_cgroup(const std::string& id);
+// `stats` and `top`: a container's cgroup counters and the host pids inside it.
+struct ContainerUsage {
+  uint64_t memory_usage = 0, memory_limit = 0 /* 0 = none */, pids = 0, cpu_usage_ns = 0;
+  std::vector<pid_t> processes;
+};
+Result<ContainerUsage> container_usage(const std::string& id);
+
 // After a crash: removes every berth cgroup whose id `keep` rejects.
 Result<std::vector<std::string>> remove_stale_container_cgroups(
     const std::function<bool(const std::string& id)>& keep);

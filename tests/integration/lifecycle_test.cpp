@@ -417,5 +417,35 @@ TEST_F(LifecycleTest, InspectShowsDockersShape) {
   EXPECT_EQ(berth({"rm", "-f", "ins"}).code, 0);
 }
 
+TEST_F(LifecycleTest, TopStatsRenameFilterAndPrune) {
+  run_d({"--name", "busy", "-m", "64m"}, {"sh", "-c", "sleep 1000"});
+  run_d({"--name", "quick"}, {"true"});
+  berth({"wait", "quick"});
+  ASSERT_TRUE(status_becomes("busy", "Up"));
+  Result top = berth({"top", "busy"});
+  EXPECT_EQ(top.code, 0) << describe(top);
+  EXPECT_NE(top.out.find("UID"), std::string::npos);
+  EXPECT_NE(top.out.find("sleep 1000"), std::string::npos) << describe(top);
+  Result stats = berth({"stats", "--no-stream", "busy"});
+  EXPECT_EQ(stats.code, 0) << describe(stats);
+  EXPECT_NE(stats.out.find("/ 64MiB"), std::string::npos) << describe(stats);
+  Result running = berth({"ps", "-a", "--filter", "status=running", "--format", "json"});
+  EXPECT_NE(running.out.find("\"busy\""), std::string::npos);
+  EXPECT_EQ(running.out.find("\"quick\""), std::string::npos) << running.out;
+  Result exited = berth({"ps", "-a", "-q", "--filter", "status=exited"});
+  EXPECT_EQ(lines_of(exited.out).size(), 1u) << describe(exited);
+  EXPECT_EQ(berth({"rename", "quick", "fast"}).code, 0);
+  EXPECT_NE(berth({"rename", "fast", "busy"}).code, 0) << "names are unique";
+  Result pruned = berth({"container", "prune", "-f"});
+  EXPECT_EQ(pruned.code, 0) << describe(pruned);
+  auto left = ps_all();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["Names"], "busy");
+  EXPECT_EQ(berth({"rm", "-f", "busy"}).code, 0);
+  Result sys = berth({"system", "prune", "-a", "-f"});
+  EXPECT_EQ(sys.code, 0) << describe(sys);
+  EXPECT_NE(sys.out.find("Untagged: busybox:latest"), std::string::npos) << describe(sys);
+}
+
 }  // namespace
 }  // namespace berth_it

@@ -177,6 +177,8 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   static bool rm_force = false;
   rm->add_option("containers", rm_names, "CONTAINER...")->required();
   rm->add_flag("-f,--force", rm_force, "Force the removal of a running container (uses SIGKILL)");
+  static bool rm_volumes = false;  // berth has no anonymous volumes yet: nothing more to remove
+  rm->add_flag("-v,--volumes", rm_volumes, "Remove anonymous volumes associated with the container");
   rm->callback([&g, exit_code] {
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error()));

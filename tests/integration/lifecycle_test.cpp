@@ -447,5 +447,22 @@ TEST_F(LifecycleTest, TopStatsRenameFilterAndPrune) {
   EXPECT_NE(sys.out.find("Untagged: busybox:latest"), std::string::npos) << describe(sys);
 }
 
+TEST_F(LifecycleTest, StartAttachAndNothingLostFromAFastWriter) {
+  // 200000 lines as fast as sh can write them: the shim's pipe fills and the writer waits.
+  run_d({"--name", "fast"}, {"sh", "-c", "seq 1 200000"});
+  Result wait = berth({"wait", "fast"}, 120s);
+  EXPECT_EQ(wait.out, "0\n") << describe(wait);
+  Result logs = berth({"logs", "fast"}, 120s);
+  auto lines = lines_of(logs.out);
+  ASSERT_EQ(lines.size(), 200000u);
+  EXPECT_EQ(lines.front(), "1");
+  EXPECT_EQ(lines.back(), "200000");
+  // start -a: attached to its output, with its exit code.
+  Result again = berth({"start", "-a", "fast"}, 120s);
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("200000\n"), std::string::npos);
+  EXPECT_EQ(berth({"rm", "-v", "fast"}).code, 0);
+}
+
 }  // namespace
 }  // namespace berth_it

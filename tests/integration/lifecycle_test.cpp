@@ -464,5 +464,19 @@ TEST_F(LifecycleTest, StartAttachAndNothingLostFromAFastWriter) {
   EXPECT_EQ(berth({"rm", "-v", "fast"}).code, 0);
 }
 
+TEST_F(LifecycleTest, RestartVerbStopsAndStartsAgain) {
+  std::string id = run_d({"--name", "rs"}, {"sh", "-c", "trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(status_becomes("rs", "Up"));
+  int first = nlohmann::json::parse(record_of(id))["State"]["Pid"];
+  Result r = berth({"restart", "-t", "2", "rs"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(r.out, "rs\n");
+  EXPECT_TRUE(status_becomes("rs", "Up"));
+  int second = nlohmann::json::parse(record_of(id))["State"]["Pid"];
+  EXPECT_NE(first, second);
+  EXPECT_TRUE(logs_contain("rs", "up\nup\n"));
+  EXPECT_EQ(berth({"rm", "-f", "rs"}).code, 0);
+}
+
 }  // namespace
 }  // namespace berth_it

@@ -11,6 +11,10 @@ Result<engine::Engine> open_engine(const Globals& g) {
   return engine::Engine::open(engine::StateRoot::from_flag(g.root));
 }
 
+Result<engine::Engine> open_engine_quietly(const Globals& g) {
+  return engine::Engine::open(engine::StateRoot::from_flag(g.root), false);
+}
+
 int report(const Error& e, int code) {
   std::fprintf(stderr, "berth: %s\n", e.message().c_str());
   return code;

@@ -182,11 +182,12 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   rm->callback([&g, exit_code] {
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error()));
-    for (const auto& n : rm_names) {
-      if (auto r = eng->remove_container(n, rm_force); !r)
-        *exit_code = report(r.error());
+    auto results = eng->remove_containers(rm_names, rm_force);
+    for (size_t i = 0; i < rm_names.size(); i++) {
+      if (!results[i])
+        *exit_code = report(results[i].error());
       else
-        std::puts(n.c_str());
+        std::puts(rm_names[i].c_str());
     }
   });
 }

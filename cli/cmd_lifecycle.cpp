@@ -146,7 +146,8 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
   static std::string id;
   start->add_option("id", id)->required();
   start->callback([&g, exit_code] {
-    auto eng = open_engine(g);
+    auto warmup = engine::warm_up_container_start();  // restarts: berth start's has ended
+    auto eng = open_engine_quietly(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
     auto r = eng->start_process(id, 3);
     *exit_code = r ? 0 : report(r.error(), 125);
@@ -154,7 +155,7 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
   auto* health = internal->add_subcommand("health", "run a detached container's healthcheck once");
   health->add_option("id", id)->required();
   health->callback([&g, exit_code] {
-    auto eng = open_engine(g);
+    auto eng = open_engine_quietly(g);
     if (!eng) return void(*exit_code = report(eng.error()));
     auto r = eng->health_check(id);
     *exit_code = r ? 0 : report(r.error());
@@ -167,7 +168,7 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
   exited->add_option("signal", sig)->required();
   exited->add_option("final", final_word);
   exited->callback([&g, exit_code] {
-    auto eng = open_engine(g);
+    auto eng = open_engine_quietly(g);
     if (!eng) return void(*exit_code = report(eng.error()));
     auto r = eng->process_exited(id, code, sig, final_word == "final");
     *exit_code = r ? *r : report(r.error());

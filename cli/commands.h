@@ -17,6 +17,8 @@ struct Globals {
 
 // Opens the engine under the chosen state root.
 Result<engine::Engine> open_engine(const Globals& g);
+// For the shim's `internal` calls: no crash recovery pass (a user command does that).
+Result<engine::Engine> open_engine_quietly(const Globals& g);
 // Prints "berth: <message>" on stderr and returns the exit code given.
 int report(const Error& e, int code = 1);
 

@@ -217,7 +217,7 @@ Result<> ContainerStore::remove(const std::string& id) {
 }
 
 Result<std::vector<std::string>> ContainerStore::recover() {
-  std::vector<std::string> alive;
+  std::vector<std::string> settled;
   // Under the store lock: create() makes a directory and its lock file under it too, so
   // a half-written directory is never mistaken for a crashed one.
   TRY(make_dirs(path_join(root_.storage, "containers"), 0711));
@@ -226,32 +226,25 @@ Result<std::vector<std::string>> ContainerStore::recover() {
   ASSIGN_OR_RETURN(auto ids, list_dir(path_join(root_.storage, "containers")));
   for (const auto& id : ids) {
     if (id.size() != 64) continue;
-    if (supervisor_alive(id)) {
-      alive.push_back(id);
-      continue;
-    }
+    if (supervisor_alive(id)) continue;
     // The berth that creates and starts it holds create.lock until it has handed the
     // container over (to itself in the foreground, or to the shim).
-    if (!FileLock::try_acquire(path_join(storage_dir(id), "create.lock"))) {
-      alive.push_back(id);
-      continue;
-    }
+    if (!FileLock::try_acquire(path_join(storage_dir(id), "create.lock"))) continue;
     auto rec = load(id);
     if (!rec) {  // killed between mkdir and the first save: nothing to keep
       TRY(remove(id));
       continue;
     }
-    if (is_alive(*rec)) {  // its shim died, the container did not
-      alive.push_back(id);
-      continue;
-    }
+    if (is_alive(*rec)) continue;  // its shim died, the container did not
     // Killed before its command started (`run --rm`, or `run -d` before the shim took
     // over): nobody will ever remove it otherwise.
     if (rec->status == "created" && (rec->auto_remove || rec->half_made)) {
       TRY(remove(id));
+      settled.push_back(id);
       continue;
     }
     if (rec->status != "running" && rec->status != "restarting") continue;
+    settled.push_back(id);
     if (rec->auto_remove) {
       TRY(remove(id));
       continue;
@@ -267,7 +260,7 @@ Result<std::vector<std::string>> ContainerStore::recover() {
   ASSIGN_OR_RETURN(auto runs, list_dir(path_join(root_.run, "containers")));
   for (const auto& id : runs)
     if (!path_exists(storage_dir(id)) && !supervisor_alive(id)) TRY(remove_tree(run_dir(id)));
-  return alive;
+  return settled;
 }
 
 }  // namespace berth::engine

@@ -104,7 +104,8 @@ class ContainerStore {
   // Removes every directory of the container.
   Result<> remove(const std::string& id);
   // After a crash: containers recorded as running whose berth died become exited (137);
-  // half-created ones and --rm ones are removed. Returns the ids that are still alive.
+  // half-created ones and --rm ones are removed. Returns the ids it settled so (their
+  // cgroups may be left over). Containers of other state roots are never touched.
   Result<std::vector<std::string>> recover();
 
  private:

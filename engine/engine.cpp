@@ -22,22 +22,22 @@ runtime::AttachWarmup warm_up_container_start() {
   return runtime::warm_up_cgroup_attach(runtime::detect_cgroup_layout());
 }
 
-Result<Engine> Engine::open(const StateRoot& root) {
+Result<Engine> Engine::open(const StateRoot& root, bool recover) {
   TRY(make_dirs(root.storage, 0711));
   ASSIGN_OR_RETURN(oci::Store images, oci::Store::open(path_join(root.storage, "images")));
   Engine e(root, std::move(images));
-  TRY_CTX(e.recover(), "cleaning up after an earlier crash");
+  if (recover) TRY_CTX(e.recover(), "cleaning up after an earlier crash");
   return e;
 }
 
 Result<> Engine::recover() {
-  ASSIGN_OR_RETURN(auto alive, containers_.recover());
-  // A cgroup named after a container that is not alive was left by a crash.
-  auto keep = [&alive](const std::string& id) {
-    return std::find(alive.begin(), alive.end(), id) != alive.end();
-  };
-  ASSIGN_OR_RETURN(auto removed, runtime::remove_stale_container_cgroups(keep));
-  for (const auto& id : removed) trace_note("removed stale cgroup berth/" + id);
+  // Only this state root's containers: others (another --root) are none of our business,
+  // even though all cgroups live under the same berth/ directories.
+  ASSIGN_OR_RETURN(auto settled, containers_.recover());
+  for (const auto& id : settled) {
+    trace_note("cleaning up after a crash: container " + id.substr(0, 12));
+    TRY(runtime::remove_container_cgroup(id));
+  }
   return {};
 }
 

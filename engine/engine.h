@@ -37,7 +37,9 @@ struct ExecOptions {
 
 class Engine {
  public:
-  static Result<Engine> open(const StateRoot& root);
+  // Opens the stores and (unless told not to: the shim's internal calls) cleans up what a
+  // crashed command left (recover()).
+  static Result<Engine> open(const StateRoot& root, bool recover = true);
 
   // Images.
   oci::Store& images() { return images_; }
@@ -73,6 +75,8 @@ class Engine {
   Result<std::vector<ContainerRecord>> containers();
   // Removes a stopped container (force: a running one is killed first).
   Result<> remove_container(const std::string& name_or_id, bool force);
+  // The same for several at once, in parallel (one result each, in order).
+  std::vector<Result<>> remove_containers(const std::vector<std::string>& names_or_ids, bool force);
   Result<> rename(const std::string& name_or_id, const std::string& new_name);
   // Removes every container that is not running; their ids (engine/housekeeping.cpp).
   Result<std::vector<std::string>> prune_containers();

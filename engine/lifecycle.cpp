@@ -373,26 +373,64 @@ Result<runtime::ExitStatus> Engine::exec(const std::string& key, const ExecOptio
 }
 
 Result<> Engine::remove_container(const std::string& key, bool force) {
-  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
-  if (containers_.is_alive(rec)) {
-    if (!force)
-      return fail("cannot remove container \"" + rec.name +
-                  "\": container is running: stop the container before removing or force remove");
-    TRY(containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
-      r.stop_requested = true;
-      return {};
-    }));
-    if (Fd proc = open_container_process(rec)) pidfd_signal(proc.get(), SIGKILL);
-    TRY(runtime::remove_container_cgroup(rec.id));  // SIGKILLs everything inside, waits
+  return remove_containers({key}, force)[0];
+}
+
+std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& keys, bool force) {
+  // In phases, each over all containers, so that N shims wind down at the same time
+  // instead of one after the other: kill everything, then wait, then remove.
+  std::vector<Result<>> results(keys.size());
+  std::vector<std::optional<ContainerRecord>> recs(keys.size());
+  std::vector<bool> was_alive(keys.size(), false);
+  for (size_t i = 0; i < keys.size(); i++) {
+    auto rec = containers_.find(keys[i]);
+    if (!rec) {
+      results[i] = std::unexpected(rec.error());
+      continue;
+    }
+    if (containers_.is_alive(*rec)) {
+      if (!force) {
+        results[i] = fail("cannot remove container \"" + rec->name +
+                          "\": container is running: stop the container before removing or force remove");
+        continue;
+      }
+      was_alive[i] = true;
+      auto marked = containers_.update(rec->id, [](ContainerRecord& r) -> Result<> {
+        r.stop_requested = true;
+        return {};
+      });
+      if (marked) *rec = *marked;
+      if (Fd proc = open_container_process(*rec)) pidfd_signal(proc.get(), SIGKILL);
+    }
+    recs[i] = std::move(*rec);
+  }
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!recs[i] || !was_alive[i]) continue;
+    const ContainerRecord& rec = *recs[i];
+    if (auto r = runtime::remove_container_cgroup(rec.id); !r) {  // SIGKILLs what is left inside
+      results[i] = std::unexpected(r.error());
+      recs[i].reset();
+    }
+  }
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!recs[i] || !was_alive[i]) continue;
+    const ContainerRecord& rec = *recs[i];
     if (rec.detached) {
-      TRY(settle(rec, 128 + SIGKILL));
+      if (auto r = settle(rec, 128 + SIGKILL); !r) results[i] = std::unexpected(r.error());
     } else {  // a foreground `berth run` records the exit itself
       wait_until([&] { return !containers_.supervisor_alive(rec.id); }, std::chrono::seconds(2));
     }
   }
-  TRY(runtime::remove_container_cgroup(rec.id));
-  if (!path_exists(containers_.storage_dir(rec.id))) return {};  // --rm got there first
-  return containers_.remove(rec.id);
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!recs[i] || !results[i]) continue;
+    const ContainerRecord& rec = *recs[i];
+    results[i] = [&]() -> Result<> {
+      TRY(runtime::remove_container_cgroup(rec.id));
+      if (!path_exists(containers_.storage_dir(rec.id))) return {};  // --rm got there first
+      return containers_.remove(rec.id);
+    }();
+  }
+  return results;
 }
 
 }  // namespace berth::engine

@@ -240,21 +240,25 @@ Result<> attach_v2_device_filter(int cgroup_dir_fd, const std::string& dir,
 // grace period: about 10 ms here, the largest single cost of starting a container on a
 // host with v1 hierarchies. Any cgroup.procs write starts that wait, even one moving a
 // process into the cgroup it is already in, and the writers that follow within a grace
-// period are fast. So `berth run` starts one such write first thing, in a short-lived
-// child process, while it prepares the container; the real move later finds the lock
-// warm. Pure v2 hosts start containers with CLONE_INTO_CGROUP, which does not take the
+// period are fast. So `berth run` starts one such write first thing, in a helper
+// process, while it prepares the container, and the helper repeats it every 5 ms until
+// berth is done: the real move later (by berth, or by the starter the shim runs for
+// `run -d`) finds the lock warm. Pure v2 hosts start containers with CLONE_INTO_CGROUP, which does not take the
 // lock: there this does nothing. Failures (no permission, rootless) are ignored: it is
 // only a head start.
 class AttachWarmup {
  public:
   AttachWarmup() = default;
-  explicit AttachWarmup(pid_t helper) : helper_(helper) {}
-  AttachWarmup(AttachWarmup&& o) noexcept : helper_(o.helper_) { o.helper_ = -1; }
+  AttachWarmup(pid_t helper, Fd keep_going) : helper_(helper), keep_going_(std::move(keep_going)) {}
+  AttachWarmup(AttachWarmup&& o) noexcept : helper_(o.helper_), keep_going_(std::move(o.keep_going_)) {
+    o.helper_ = -1;
+  }
   AttachWarmup& operator=(AttachWarmup&&) = delete;
-  ~AttachWarmup();  // reaps the helper (it exits once its write returns)
+  ~AttachWarmup();  // stops and reaps the helper
 
  private:
   pid_t helper_ = -1;
+  Fd keep_going_;  // the helper runs until this pipe end closes
 };
 AttachWarmup warm_up_cgroup_attach(const CgroupLayout& layout);
 

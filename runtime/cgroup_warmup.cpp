@@ -1,5 +1,6 @@
 // warm_up_cgroup_attach (runtime/cgroup.h): why a container starts ~10 ms sooner on v1.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,15 +35,33 @@ AttachWarmup warm_up_cgroup_attach(const CgroupLayout& layout) {
   std::string procs = own_procs_file(controller, mount);
   if (procs.empty()) return AttachWarmup();
   trace_note("cgroup: warming the attach lock: write(" + quote(procs) + ", \"0\") in a helper");
+  int alive[2];
+  if (::pipe2(alive, O_CLOEXEC) < 0) return AttachWarmup();
   pid_t pid = ::fork();
-  if (pid != 0) return AttachWarmup(pid > 0 ? pid : -1);
+  if (pid != 0) {
+    ::close(alive[0]);
+    if (pid < 0) {
+      ::close(alive[1]);
+      return AttachWarmup();
+    }
+    return AttachWarmup(pid, Fd(alive[1]));
+  }
   // The helper: "0" means "the writing process"; it moves into the cgroup it is already in.
+  // Once the lock is fast, a write every few ms keeps it so (each starts a new grace
+  // period's worth of fast mode), until berth closes its end of the pipe or dies; never
+  // for more than a second (a container starts well within that).
+  ::close(alive[1]);
   int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) (void)!::write(fd, "0", 1);
+  for (int i = 0; fd >= 0 && i < 200; i++) {
+    (void)!::write(fd, "0", 1);
+    struct pollfd p = {alive[0], POLLIN, 0};
+    if (::poll(&p, 1, 5) != 0) break;  // EOF: berth is done (or gone)
+  }
   ::_exit(0);
 }
 
 AttachWarmup::~AttachWarmup() {
+  keep_going_.reset();  // the helper sees EOF and exits
   if (helper_ > 0)
     while (::waitpid(helper_, nullptr, 0) < 0 && errno == EINTR) {
     }

@@ -173,9 +173,5 @@ Result<bool> reap_container_cgroup(const std::string& id) {
   return oom;
 }
 
-Result<std::vector<std::string>> remove_stale_container_cgroups(
-    const std::function<bool(const std::string& id)>& keep) {
-  return remove_stale_cgroups(detect_cgroup_layout(), keep);
-}
 
 }  // namespace berth::runtime

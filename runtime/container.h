@@ -63,8 +63,6 @@ struct ContainerUsage {
 };
 Result<ContainerUsage> container_usage(const std::string& id);
 
-// After a crash: removes every berth cgroup whose id `keep` rejects.
-Result<std::vector<std::string>> remove_stale_container_cgroups(
-    const std::function<bool(const std::string& id)>& keep);
+
 
 }  // namespace berth::runtime

@@ -259,8 +259,9 @@ TEST_F(LifecycleTest, RebootBringsBackAlwaysContainersThroughStartAll) {
   EXPECT_EQ(berth({"stop", "-t", "0", "held"}).code, 0);
   // The "reboot": every shim and container process dies, /run is emptied.
   for (pid_t p : processes_mentioning(root_)) kill(p, SIGKILL);
-  for (const auto& cg : berth_cgroups())
-    if (!cgroups_before_.contains(cg)) kill_cgroup(cg);
+  for (const auto& id : container_dirs())  // only this root's containers
+    for (const auto& cg : berth_cgroups())
+      if (cg.ends_with("/" + id)) kill_cgroup(cg);
   std::this_thread::sleep_for(200ms);
   fs::remove_all(root_ + "/run");
   for (const auto& c : ps_all()) EXPECT_EQ(c["State"], "exited") << c.dump();
@@ -476,6 +477,21 @@ TEST_F(LifecycleTest, RestartVerbStopsAndStartsAgain) {
   EXPECT_NE(first, second);
   EXPECT_TRUE(logs_contain("rs", "up\nup\n"));
   EXPECT_EQ(berth({"rm", "-f", "rs"}).code, 0);
+}
+
+TEST_F(LifecycleTest, AnotherStateRootNeverTouchesOurContainers) {
+  run_d({"--name", "mine"}, {"sleep", "1000"});
+  ASSERT_TRUE(status_becomes("mine", "Up"));
+  std::string other = root_ + "-other";
+  ASSERT_EQ(mkdir(other.c_str(), 0711), 0);
+  Result ps = run_command({kBerth, "--root", other, "ps", "-a"});
+  EXPECT_EQ(ps.code, 0) << describe(ps);
+  Result prune = run_command({kBerth, "--root", other, "system", "prune", "-f"});
+  EXPECT_EQ(prune.code, 0) << describe(prune);
+  std::error_code ec;
+  fs::remove_all(other, ec);
+  EXPECT_EQ(ps_of("mine")["State"], "running") << "a command on another --root killed it";
+  EXPECT_EQ(berth({"rm", "-f", "mine"}).code, 0);
 }
 
 }  // namespace

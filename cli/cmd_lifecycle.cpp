@@ -146,7 +146,6 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
   static std::string id;
   start->add_option("id", id)->required();
   start->callback([&g, exit_code] {
-    auto warmup = engine::warm_up_container_start();  // restarts: berth start's has ended
     auto eng = open_engine_quietly(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
     auto r = eng->start_process(id, 3);

@@ -270,9 +270,15 @@ CgroupLayout detect_cgroup_layout(const std::string& mountinfo, const std::strin
 }
 
 CgroupLayout detect_cgroup_layout() {
-  auto mountinfo = read_file("/proc/self/mountinfo");
-  auto self_cgroup = read_file("/proc/self/cgroup");
-  return detect_cgroup_layout(mountinfo.value_or(""), self_cgroup.value_or(""));
+  // Once per process: reading /proc/self/cgroup takes the kernel's cgroup_mutex, which a
+  // cgroup attach holds for a whole RCU grace period (see AttachWarmup), and a berth
+  // command is short-lived enough for the hierarchies not to change under it.
+  static const CgroupLayout layout = [] {
+    auto mountinfo = read_file("/proc/self/mountinfo");
+    auto self_cgroup = read_file("/proc/self/cgroup");
+    return detect_cgroup_layout(mountinfo.value_or(""), self_cgroup.value_or(""));
+  }();
+  return layout;
 }
 
 std::string describe(const CgroupLayout& layout) {

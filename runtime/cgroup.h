@@ -103,7 +103,8 @@ struct CgroupLayout {
   bool pure_v2() const;
 };
 
-// Reads /proc/self/mountinfo, /proc/self/cgroup and the unified root's cgroup.controllers.
+// Reads /proc/self/mountinfo, /proc/self/cgroup and the unified root's cgroup.controllers,
+// once per process.
 CgroupLayout detect_cgroup_layout();
 // The same from given texts; cgroup.controllers is read below the cgroup2 mount point the
 // mountinfo names (tests write mountinfo lines that point into a temporary directory).

@@ -198,7 +198,6 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
       std::fprintf(stderr, "berth: you cannot start and attach multiple containers at once\n");
       return void(*exit_code = 1);
     }
-    auto warmup = engine::warm_up_container_start();
     if (!start_attach) {
       *exit_code = for_each_container(g, start_names, [](engine::Engine& e, const std::string& n) -> Result<> {
         TRY(e.start(n));
@@ -241,7 +240,6 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
   restart->add_option("containers", restart_names, "CONTAINER...")->required();
   restart->add_option("-t,--time,--timeout", restart_timeout, "Seconds to wait before killing the container (10)");
   restart->callback([&g, exit_code] {
-    auto warmup = engine::warm_up_container_start();
     *exit_code = for_each_container(g, restart_names, [](engine::Engine& e, const std::string& n) -> Result<> {
       TRY(e.stop(n, restart_timeout));
       TRY(e.start(n));
@@ -306,7 +304,6 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
       return void(*exit_code = 1);
     }
     xo.command.assign(rest.begin() + 1, rest.end());
-    auto warmup = engine::warm_up_container_start();
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 126));
     auto status = eng->exec(rest[0], xo);

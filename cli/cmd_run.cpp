@@ -119,7 +119,7 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
     if (!take_image_and_command("run", opts, entrypoint)) return void(*exit_code = 125);
     if (opts.tty && !detach && !::isatty(STDIN_FILENO))
       std::fprintf(stderr, "berth: warning: -t given but stdin is not a terminal\n");
-    auto warmup = engine::warm_up_container_start();
+    auto warmup = engine::warm_up_container_start(opts);
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
     if (detach) {

@@ -18,7 +18,10 @@ extern char** environ;
 
 namespace berth::engine {
 
-runtime::AttachWarmup warm_up_container_start() {
+runtime::AttachWarmup warm_up_container_start(const RunOptions& o) {
+  // Only a user-namespaced container needs berth to move it into its v1 cgroups (it
+  // cannot write their root-owned tasks files itself; runtime/cgroup.h).
+  if (o.uidmap.empty()) return runtime::AttachWarmup();
   return runtime::warm_up_cgroup_attach(runtime::detect_cgroup_layout());
 }
 

@@ -18,11 +18,11 @@
 
 namespace berth::engine {
 
-// Call first thing in a command that will start a container, and keep the result until
-// the container runs: it starts the kernel's slow first cgroup attach (~10 ms on hosts
-// with v1 hierarchies) in the background, overlapping berth's own start-up
-// (runtime/cgroup.h, AttachWarmup).
-runtime::AttachWarmup warm_up_container_start();
+// Call first thing in a command that will start a container with these options, and keep
+// the result until the container runs: when berth itself will have to move the container
+// into v1 cgroups (user namespaces), it starts the kernel's slow first attach (~10 ms) in
+// the background, overlapping berth's own start-up (runtime/cgroup.h, AttachWarmup).
+runtime::AttachWarmup warm_up_container_start(const RunOptions& o);
 
 // "SIGTERM", "TERM" or "15" -> 15 (docker's --signal, StopSignal).
 Result<int> parse_signal(const std::string& text);

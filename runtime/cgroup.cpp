@@ -576,12 +576,26 @@ Result<Cgroup> Cgroup::open(const CgroupLayout& layout, const std::string& name)
   return cg;
 }
 
-Result<> Cgroup::add_process(pid_t pid) {
+std::vector<std::string> Cgroup::v1_task_files() const {
+  std::vector<std::string> out;
+  for (const auto& d : dirs_)
+    if (d.version == CgroupVersion::kV1) out.push_back(path_join(d.path, "tasks"));
+  return out;
+}
+
+Result<> Cgroup::add_process(pid_t pid, bool v2_only) {
   for (const auto& d : dirs_) {
+    if (v2_only && d.version != CgroupVersion::kV2) continue;
     TRY_CTX(cd::write_value(d.path, "cgroup.procs", std::to_string(pid)),
             "adding process " + std::to_string(pid) + " to cgroup " + quote(name_));
   }
   return {};
+}
+
+bool Cgroup::has_v2() const {
+  for (const auto& d : dirs_)
+    if (d.version == CgroupVersion::kV2) return true;
+  return false;
 }
 
 std::optional<int> Cgroup::v2_dir_fd() const {

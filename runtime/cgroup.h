@@ -136,8 +136,16 @@ class Cgroup {
   Cgroup& operator=(const Cgroup&) = delete;
   ~Cgroup();
 
-  // Moves a process (and all its threads) into every directory of this cgroup.
-  Result<> add_process(pid_t pid);
+  // Moves a process (and all its threads) into every directory of this cgroup (or only
+  // the v2 one: the child joins the v1 ones itself, see v1_task_files).
+  Result<> add_process(pid_t pid, bool v2_only = false);
+  // The v1 `tasks` files. Writing "0" into one moves the writing *thread* only, and the
+  // kernel then skips the global lock that makes a cgroup.procs write wait for an RCU
+  // grace period (~10 ms): a single-threaded child moving itself joins its v1 cgroups
+  // in microseconds.
+  std::vector<std::string> v1_task_files() const;
+  // Some of its directories are on cgroup v2.
+  bool has_v2() const;
   // An O_PATH|O_DIRECTORY fd of the v2 directory, for clone3(CLONE_INTO_CGROUP), when this
   // cgroup lives entirely in v2 (nullopt on v1 and hybrid hosts).
   std::optional<int> v2_dir_fd() const;

@@ -81,7 +81,10 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
 
   std::optional<int> into = ctx.in_user_namespace ? std::nullopt : out.cgroup->v2_dir_fd();
-  ctx.joins_cgroup_late = !into.has_value();
+  // Outside a user namespace the child can write the (root-owned) v1 tasks files itself.
+  bool self_join = !ctx.in_user_namespace && !into;
+  if (self_join) ctx.cgroup_task_files = out.cgroup->v1_task_files();
+  ctx.joins_cgroup_late = !into && (!self_join || out.cgroup->has_v2());
   ASSIGN_OR_RETURN(out.pid, clone_container(clone_flags_for(ctx.spec), into, out.pidfd));
   if (out.pid == 0) {
     sync.parent.reset();
@@ -89,7 +92,8 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
     child_main(container_steps(), ctx, original);
   }
   sync.child.reset();
-  auto console = hand_over_child(ctx, out.pid, &*out.cgroup, into.has_value(), sync.parent.get());
+  auto console = hand_over_child(ctx, out.pid, ctx.joins_cgroup_late ? &*out.cgroup : nullptr, self_join,
+                                 sync.parent.get());
   if (!console) {
     ::kill(out.pid, SIGKILL);
     int status;
@@ -103,8 +107,7 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
 }  // namespace
 
 // After clone: the things only the parent can do, then "go", then wait for exec (EOF).
-Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* cgroup, bool into_cgroup,
-                           int sync) {
+Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* attach, bool v2_only, int sync) {
   Fd rootfs;
   if (ctx.in_user_namespace) {
     TRY(write_id_maps(pid, ctx.spec.uid_mappings, ctx.spec.gid_mappings));
@@ -112,8 +115,8 @@ Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* cgroup, boo
   }
   TRY(send_go(sync, rootfs.get()));
   rootfs.reset();
-  if (!into_cgroup && cgroup) {
-    TRY_CTX(cgroup->add_process(pid), "joining cgroup");
+  if (attach) {
+    TRY_CTX(attach->add_process(pid, v2_only), "joining cgroup");
     TRY(send_joined(sync));
   }
   Fd console;

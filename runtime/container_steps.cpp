@@ -45,6 +45,8 @@ bool init(const ContainerContext& c) { return c.run_init; }
 constexpr Step kSteps[] = {
     {"wait_for_parent", "berth writes our uid map (and builds our idmapped rootfs) from outside; wait for it",
      wait_for_parent},
+    {"join_cgroup", "move ourselves into our v1 cgroups: a thread may, without the global lock",
+     join_cgroup, joins_cgroup_itself},
     {"join_namespaces", "setns(2) into namespaces that already exist (a network made beforehand)",
      join_namespaces, joins_namespaces},
     {"become_root", "take uid 0 of the new user namespace, which maps to the host's range",

@@ -22,12 +22,15 @@ struct ContainerContext {
   std::string rootfs;       // absolute path of root.path
   Spec spec;
   bool in_user_namespace = false;  // a new user namespace: no mknod, devices are bind-mounted
-  bool run_init = false;
-  bool joins_cgroup_late = false;
-  bool die_with_parent = true;
+  bool run_init = false;           // --init: our own tiny PID 1 supervises the command
+  bool die_with_parent = true;     // foreground: PR_SET_PDEATHSIG, berth's death kills us
+  bool joins_cgroup_late = false;  // the parent moves us into (part of) our cgroup after "go"
+  // v1 `tasks` files we write "0" into to move ourselves (Cgroup::v1_task_files), before
+  // anything else; the parent then attaches us to the v2 part only, if there is one.
+  std::vector<std::string> cgroup_task_files;
   bool exec = false;               // `exec` into a running container (runtime/exec.h)
   int join_pidfd = -1;             // exec: the container's PID 1, whose namespaces we join
-  unsigned long join_flags = 0;    // exec: which of them (CLONE_NEW* flags)     // foreground: PR_SET_PDEATHSIG, berth's death kills us  // the parent moves us into the cgroup after "go"           // --init: our own tiny PID 1 supervises the command
+  unsigned long join_flags = 0;    // exec: which of them (CLONE_NEW* flags)
   int sync_fd = -1;                // child's end of the parent<->child socket
   Fd rootfs_mount;                 // user namespace: the overlay the parent built, detached
   Fd root_fd;                      // O_PATH fd of the rootfs, opened after it is mounted

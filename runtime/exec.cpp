@@ -46,6 +46,8 @@ Result<> enter_container_namespaces(ContainerContext& ctx) {
 constexpr Step kExecSteps[] = {
     {"wait_for_parent", "berth has put us in the container's pid namespace; wait for go",
      wait_for_parent},
+    {"join_cgroup", "move ourselves into the container's v1 cgroups (no global lock for one thread)",
+     join_cgroup, joins_cgroup_itself},
     {"enter_container_namespaces", "join the container's mount, uts, ipc, network, cgroup (and user) namespaces",
      enter_container_namespaces},
     {"wait_for_cgroup", "berth moves us into the container's cgroup; wait until it is done",
@@ -95,7 +97,9 @@ Result<ExitStatus> exec_in_container(const ExecRequest& req) {
   }
   auto cgroup = Cgroup::open(detect_cgroup_layout(), req.id);
   std::optional<int> into = cgroup ? cgroup->v2_dir_fd() : std::nullopt;
-  ctx.joins_cgroup_late = cgroup && !into;
+  bool self_join = cgroup && !into;
+  if (self_join) ctx.cgroup_task_files = cgroup->v1_task_files();
+  ctx.joins_cgroup_late = self_join && cgroup->has_v2();
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
   Fd pidfd;
   ASSIGN_OR_RETURN(pid_t pid, clone_container(0, into, pidfd));
@@ -105,8 +109,7 @@ Result<ExitStatus> exec_in_container(const ExecRequest& req) {
     child_main(kExecSteps, ctx, blocked.original);
   }
   sync.child.reset();
-  auto console = hand_over_child(ctx, pid, cgroup ? &*cgroup : nullptr, !ctx.joins_cgroup_late,
-                                 sync.parent.get());
+  auto console = hand_over_child(ctx, pid, ctx.joins_cgroup_late ? &*cgroup : nullptr, true, sync.parent.get());
   if (!console) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);

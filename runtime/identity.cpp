@@ -34,6 +34,16 @@ Result<> wait_for_parent(ContainerContext& ctx) {
   return {};
 }
 
+Result<> join_cgroup(ContainerContext& ctx) {
+  // A thread moving itself through a v1 `tasks` file skips the global lock that makes a
+  // cgroup.procs write wait for an RCU grace period (runtime/cgroup.h).
+  for (const auto& f : ctx.cgroup_task_files) {
+    trace_syscall("write(" + quote(f) + ", \"0\")");
+    TRY_CTX(write_file(f, "0"), "joining cgroup");
+  }
+  return {};
+}
+
 Result<> wait_for_cgroup(ContainerContext& ctx) {
   trace_syscall("recv(sync) until the parent has written our pid into cgroup.procs");
   return wait_joined(ctx.sync_fd);

@@ -26,6 +26,7 @@ Result<> open_console(ContainerContext& ctx);
 // runtime/identity.cpp
 Result<> wait_for_parent(ContainerContext& ctx);
 Result<> wait_for_cgroup(ContainerContext& ctx);
+Result<> join_cgroup(ContainerContext& ctx);
 // runtime/container_steps.cpp: the last step, execve(2) of the resolved command.
 Result<> exec_command(ContainerContext& ctx);
 Result<> enter_cgroup_namespace(ContainerContext& ctx);

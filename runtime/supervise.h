@@ -36,11 +36,10 @@ struct BlockForwarded {
                              const sigset_t& original_mask);
 
 // After clone, the parent's part before the child may exec: write its id maps and build
-// its idmapped rootfs (new user namespace), say "go", move it into `cgroup` unless it was
-// cloned into it, and wait until it has exec'd (end-of-file on the sync socket). Returns
-// the pty master it sent for a terminal, or the error of the step that failed.
-Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* cgroup, bool into_cgroup,
-                           int sync);
+// its idmapped rootfs (new user namespace), say "go", move it into `attach` (if not null;
+// only the v2 part with `v2_only`), and wait until it has exec'd (end-of-file on the sync
+// socket). Returns the pty master it sent for a terminal, or the failed step's error.
+Result<Fd> hand_over_child(ContainerContext& ctx, pid_t pid, Cgroup* attach, bool v2_only, int sync);
 
 struct Supervision {
   pid_t pid;

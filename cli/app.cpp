@@ -36,11 +36,18 @@ int main(int argc, char** argv) {
   register_container_commands(app, g, &exit_code);
   register_lifecycle_commands(app, g, &exit_code);
   register_usage_commands(app, g, &exit_code);
+  register_network_commands(app, g, &exit_code);
   app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] != "run" && args[i] != "create" && args[i] != "exec") continue;
-    if (i > 0 && (args[i - 1] == "--root" || args[i - 1] == "--log-level")) continue;
+    // Only the top-level verb counts (`network create` is not `create`): the first word
+    // that is neither a global flag nor a global flag's value.
+    if (args[i] == "--root" || args[i] == "--log-level") {
+      i++;
+      continue;
+    }
+    if (args[i].rfind("-", 0) == 0) continue;
+    if (args[i] != "run" && args[i] != "create" && args[i] != "exec") break;
     size_t image = split_container_args(*app.get_subcommand(args[i]), args, i + 1);
     if (image < args.size() && args[image] == "--") image++;
     container_args().assign(args.begin() + static_cast<long>(std::min(image, args.size())), args.end());

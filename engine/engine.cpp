@@ -40,6 +40,8 @@ Result<> Engine::recover() {
   for (const auto& id : settled) {
     trace_note("cleaning up after a crash: container " + id.substr(0, 12));
     TRY(runtime::remove_container_cgroup(id));
+    TRY(detach_network(id));
+    if (!path_exists(containers_.storage_dir(id))) TRY(release_addresses(id));
   }
   return {};
 }
@@ -97,7 +99,7 @@ Result<> give_to_container_root(const runtime::Spec& spec, const std::string& di
 
 }  // namespace
 
-Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec) {
+Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec, const std::string& ip) {
   std::string etc = path_join(containers_.storage_dir(rec.id), "etc");
   std::string hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
   if (o.network == "host") {
@@ -111,7 +113,8 @@ Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec
     TRY(write_etc(etc, "hosts",
                           "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                           "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                          "ff02::2\tip6-allrouters\n"));
+                          "ff02::2\tip6-allrouters\n" +
+                          (ip.empty() ? std::string() : ip + "\t" + hostname + "\n")));
   }
   TRY(write_etc(etc, "hostname", hostname + "\n"));
   auto resolv = read_file("/etc/resolv.conf");
@@ -134,6 +137,7 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
   in.workdir = path_join(dir, "work");
   in.etc_dir = path_join(dir, "etc");
   in.rootfs_dir = containers_.rootfs_dir(rec.id);
+  in.netns_path = netns_path(rec.id);
   runtime::CgroupLayout layout = runtime::detect_cgroup_layout();
   in.mount_cgroup2 = layout.pure_v2();
   struct rlimit nofile;
@@ -152,6 +156,9 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_ma
                             image.config.health_timeout_ns, image.config.health_start_period_ns,
                             image.config.health_retries};
   ASSIGN_OR_RETURN(Healthcheck hc, effective_healthcheck(o, image_hc));
+  if (o.network != "none" && o.network != "host") TRY(find_network(o.network));
+  if (!o.ip.empty() && (o.network == "none" || o.network == "host"))
+    return fail("--ip needs a user-defined network (--network NAME)");
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;
   draft.id = std::string(64, '0');
@@ -174,13 +181,16 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_ma
   ContainerRecord& c = made.rec;
   // From here on, any failure removes the container again.
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
+    (void)release_addresses(c.id);
     (void)containers_.remove(c.id);
     return std::unexpected(std::move(e));
   };
   auto spec = make_spec(o, image, c);
   if (!spec) return cleanup(spec.error());
   c.command = spec->process.args;
-  if (auto w = write_etc_files(o, c); !w) return cleanup(w.error());
+  auto ip = allocate_address(o, c.id);
+  if (!ip) return cleanup(ip.error());
+  if (auto w = write_etc_files(o, c, *ip); !w) return cleanup(w.error());
   if (auto w = give_to_container_root(*spec, containers_.storage_dir(c.id)); !w)
     return cleanup(w.error());
   if (auto w = write_file_atomic(path_join(containers_.storage_dir(c.id), "config.json"),
@@ -207,11 +217,14 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   // container behind on a failed start; berth, like `run --rm`, cleans it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
     (void)runtime::remove_container_cgroup(rec.id);
+    (void)detach_network(rec.id);
+    (void)release_addresses(rec.id);
     (void)containers_.remove(rec.id);
     return std::unexpected(std::move(e));
   };
   auto lock = containers_.lock_running(rec.id);
   if (!lock) return cleanup(lock.error());
+  if (auto n = attach_network(rec); !n) return cleanup(n.error());
   if (on_created) on_created(rec);
 
   runtime::RunRequest req = run_request(rec.id);
@@ -227,14 +240,16 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   };
   auto status = runtime::run_container(req);
   if (!status) return cleanup(status.error());
+  TRY(detach_network(rec.id));
   rec.status = "exited";
   rec.pid = 0;
   rec.exit_code = status->code;
   rec.oom_killed = status->oom_killed;
   rec.finished_at = rfc3339_now();
-  if (o.remove)
+  if (o.remove) {
+    TRY(release_addresses(rec.id));
     TRY(containers_.remove(rec.id));
-  else
+  } else
     TRY(containers_.save(rec));
   return *status;
 }

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "engine/container_store.h"
+#include "engine/network_store.h"
 #include "engine/run_options.h"
 #include "oci/store.h"
 #include "runtime/cgroup.h"
@@ -84,6 +85,13 @@ class Engine {
   Result<std::vector<std::string>> prune_images();
   ContainerStore& store() { return containers_; }
 
+  // Bridge networks (engine/networking.cpp).
+  Result<NetworkRecord> create_network(NetworkRecord wanted);
+  Result<std::vector<NetworkRecord>> networks();
+  Result<NetworkRecord> find_network(const std::string& name_or_id);
+  Result<> remove_network(const std::string& name_or_id);
+  Result<std::vector<NetworkRecord>> prune_networks();
+
   // The shim's calls back into the engine (`berth internal ...`, runtime/shim_config.h).
   // The starter: starts the command detached and reports "ok PID" or "error ..." on fd.
   Result<> start_process(const std::string& id, int report_fd);
@@ -97,8 +105,16 @@ class Engine {
       : root_(std::move(root)), images_(std::move(images)), containers_(root_) {}
   Result<runtime::Spec> make_spec(const RunOptions& o, const oci::ImageRecord& image,
                                   const ContainerRecord& rec);
-  Result<> write_etc_files(const RunOptions& o, const ContainerRecord& rec);
+  Result<> write_etc_files(const RunOptions& o, const ContainerRecord& rec, const std::string& ip);
   Result<> recover();
+  std::string netns_path(const std::string& id) const;
+  Result<NetworkStore*> network_store();
+  // On a bridge network: an address for the container (at create), released at rm.
+  Result<std::string> allocate_address(const RunOptions& o, const std::string& id);
+  Result<> release_addresses(const std::string& id);
+  // At each start / when it stops: its netns, veth pair, address and route.
+  Result<> attach_network(const ContainerRecord& rec);
+  Result<> detach_network(const std::string& id);
   runtime::RunRequest run_request(const std::string& id) const;
   Result<> spawn_shim(const ContainerRecord& rec);
   Result<> signal_container(const ContainerRecord& rec, int sig);
@@ -108,6 +124,7 @@ class Engine {
   StateRoot root_;
   oci::Store images_;
   ContainerStore containers_;
+  std::optional<NetworkStore> networks_;  // opened on first use
 };
 
 }  // namespace berth::engine

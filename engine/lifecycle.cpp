@@ -193,8 +193,11 @@ Result<> Engine::start_process(const std::string& id, int report_fd) {
     }
     (void)::sendmsg(report_fd, &m, MSG_NOSIGNAL);
   };
-  auto started = runtime::start_container(req);
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.load(id));
+  auto attached = attach_network(rec);
+  auto started = attached ? runtime::start_container(req) : std::unexpected(attached.error());
   if (!started) {
+    (void)detach_network(id);
     report("error " + started.error().serialize(), -1);  // keeps errno: exit codes 126/127
     return std::unexpected(started.error());
   }
@@ -228,6 +231,7 @@ Result<> Engine::start_process(const std::string& id, int report_fd) {
 Result<int> Engine::process_exited(const std::string& id, int code, int signal, bool final) {
   (void)signal;
   auto oom = runtime::reap_container_cgroup(id);
+  TRY(detach_network(id));
   ASSIGN_OR_RETURN(ContainerRecord current, containers_.load(id));
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(current.options));
   ASSIGN_OR_RETURN(RestartPolicy policy, parse_restart_policy(o.restart));
@@ -251,7 +255,10 @@ Result<int> Engine::process_exited(const std::string& id, int code, int signal, 
                      }
                      return {};
                    }));
-  if (!again && rec.auto_remove) TRY(containers_.remove(id));
+  if (!again && rec.auto_remove) {
+    TRY(release_addresses(id));
+    TRY(containers_.remove(id));
+  }
   return again ? runtime::kExitRestart : 0;
 }
 
@@ -426,6 +433,8 @@ std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& 
     const ContainerRecord& rec = *recs[i];
     results[i] = [&]() -> Result<> {
       TRY(runtime::remove_container_cgroup(rec.id));
+      TRY(detach_network(rec.id));
+      TRY(release_addresses(rec.id));
       if (!path_exists(containers_.storage_dir(rec.id))) return {};  // --rm got there first
       return containers_.remove(rec.id);
     }();

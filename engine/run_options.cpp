@@ -9,7 +9,7 @@ Json RunOptions::to_json() const {
             {"EnvFiles", env_files},    {"WorkingDir", workdir},   {"User", user},
             {"Hostname", hostname},     {"Name", name},            {"AutoRemove", remove},
             {"Tty", tty},               {"OpenStdin", interactive}, {"Init", init},
-            {"NetworkMode", network},   {"CapAdd", cap_add},       {"CapDrop", cap_drop},
+            {"NetworkMode", network}, {"IPAddress", ip},   {"CapAdd", cap_add},       {"CapDrop", cap_drop},
             {"SecurityOpt", security_opt}, {"Privileged", privileged},
             {"ReadonlyRootfs", read_only}, {"Memory", memory},     {"MemorySwap", memory_swap},
             {"Cpus", cpus},             {"CpusetCpus", cpuset_cpus}, {"CpuShares", cpu_shares},
@@ -43,6 +43,7 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.interactive = j.value("OpenStdin", false);
     o.init = j.value("Init", false);
     o.network = j.value("NetworkMode", "none");
+    o.ip = j.value("IPAddress", "");
     o.cap_add = j.value("CapAdd", V{});
     o.cap_drop = j.value("CapDrop", V{});
     o.security_opt = j.value("SecurityOpt", V{});

@@ -25,7 +25,8 @@ struct RunOptions {
   bool tty = false;                              // -t
   bool interactive = false;                      // -i
   bool init = false;                             // --init
-  std::string network = "none";                  // --network none|host
+  std::string network = "none";                  // --network none|host|NAME (a bridge network)
+  std::string ip;                                // --ip: a fixed address on that network
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opt;         // seccomp=unconfined|FILE, no-new-privileges
   bool privileged = false;

@@ -97,12 +97,12 @@ Result<> add_user_mounts(runtime::Spec& spec, const RunOptions& o) {
   return {};
 }
 
-Result<> add_namespaces(runtime::Spec& spec, const RunOptions& o) {
+Result<> add_namespaces(runtime::Spec& spec, const RunOptions& o, const std::string& netns_path) {
   spec.namespaces = {{"pid", ""}, {"mount", ""}, {"ipc", ""}, {"uts", ""}, {"cgroup", ""}};
   if (o.network == "none")
     spec.namespaces.push_back({"network", ""});
-  else if (o.network != "host")
-    return fail("network \"" + o.network + "\" not supported yet (use none or host)");
+  else if (o.network != "host")  // a bridge network: the namespace berth prepares (netns/)
+    spec.namespaces.push_back({"network", netns_path});
   for (const auto& m : o.uidmap) {
     ASSIGN_OR_RETURN(auto map, runtime::parse_id_mapping(m));
     spec.uid_mappings.push_back(map);
@@ -292,7 +292,7 @@ Result<runtime::Spec> build_spec(const SpecInputs& in) {
     spec.process.rlimits.push_back(rl);
   }
   TRY(apply_security(spec, o));
-  TRY(add_namespaces(spec, o));
+  TRY(add_namespaces(spec, o, in.netns_path));
   spec.mounts = default_mounts(in.mount_cgroup2 && spec.uid_mappings.empty(), o.privileged);
   for (const char* f : {"hostname", "hosts", "resolv.conf"})
     spec.mounts.push_back({std::string("/etc/") + f, "bind", path_join(in.etc_dir, f),

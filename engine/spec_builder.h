@@ -28,6 +28,7 @@ struct SpecInputs {
   std::string upperdir, workdir;        // this container's writable layer
   std::string etc_dir;                  // holds hostname, hosts, resolv.conf to bind-mount
   std::string rootfs_dir;               // where the rootfs is mounted ("" = bundle/rootfs)
+  std::string netns_path;               // a bridge network: the namespace file berth makes
   bool mount_cgroup2 = false;           // the host's cgroup2 hierarchy has controllers
   uint64_t nofile_hard_limit = 1048576; // the caller's RLIMIT_NOFILE ceiling
   std::vector<std::string> host_env;    // for `-e NAME` without a value

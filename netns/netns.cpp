@@ -80,10 +80,10 @@ Result<> bind_new_netns(const std::string& path) {
 
 }  // namespace
 
-Result<> create_netns(const std::string& path) {
+Result<> create_netns(const std::string& path, bool shared_dir) {
   std::string dir = dir_name(path);
   TRY(make_dirs(dir));
-  TRY(make_netns_dir_mount(dir));
+  if (shared_dir) TRY(make_netns_dir_mount(dir));
   // The mount point: an empty file with no permissions, which only ever serves to be
   // mounted on (mode 0, like iproute2's).
   trace_syscall("open(" + quote(path) + ", O_CREAT|O_EXCL)");

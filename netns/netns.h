@@ -21,8 +21,12 @@ namespace berth::netns {
 
 // Makes an empty file at `path` (its directory is created if missing) and bind-mounts a
 // new, empty network namespace on it. The caller's own namespace does not change. Fails
-// with EEXIST when the file exists.
-Result<> create_netns(const std::string& path);
+// with EEXIST when the file exists. `shared_dir`: first make the directory a shared mount
+// of its own, as iproute2 does for /run/netns (see make_netns_dir_mount). berth passes
+// false: its containers detach every host mount when they pivot_root, so no copy of the
+// bind mount outlives a container's setup, and the directory stays an ordinary one (a
+// self-bind mount would outlive the last namespace in it).
+Result<> create_netns(const std::string& path, bool shared_dir = true);
 
 // umount2(MNT_DETACH), then unlink. A missing or unmounted file is success, so cleanup can
 // run twice. The namespace itself goes when its last user (a process, a socket) goes.

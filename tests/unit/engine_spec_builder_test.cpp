@@ -172,8 +172,14 @@ TEST(SpecBuilder, NetworkAndUserNamespace) {
   auto host = f.build();
   ASSERT_TRUE(host);
   EXPECT_FALSE(host->has_namespace("network"));
-  f.opts.network = "bridge";
-  EXPECT_FALSE(f.build());
+  // A named network: the container joins the namespace file berth prepares for it.
+  f.opts.network = "appnet";
+  f.in.netns_path = "/run/berth/netns/abc";
+  auto named = f.build();
+  ASSERT_TRUE(named);
+  const auto* ns = named->find_namespace("network");
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(ns->path, "/run/berth/netns/abc");
   f.opts.network = "none";
   f.opts.uidmap = {"0:100000:65536"};
   EXPECT_FALSE(f.build());  // --gidmap missing

@@ -1,0 +1,136 @@
+// `berth network create|ls|rm|inspect|prune`: bridge networks (engine/networking.cpp).
+#include <cstdio>
+
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "cli/table.h"
+
+namespace berth::cli {
+
+namespace {
+
+struct CreateFlags {
+  std::string subnet, gateway, subnet_v6;
+  bool internal = false, ipv6 = false;
+  std::vector<std::string> opts, labels;
+};
+
+int create_network(const Globals& g, const std::string& name, const CreateFlags& f) {
+  engine::NetworkRecord wanted;
+  wanted.name = name;
+  wanted.subnet = f.subnet;
+  wanted.gateway = f.gateway;
+  wanted.internal = f.internal;
+  wanted.ipv6 = f.ipv6;
+  wanted.subnet_v6 = f.subnet_v6;
+  for (const auto& o : f.opts) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos) return report(Error(0, "invalid --opt (want key=value)", o));
+    std::string key = o.substr(0, eq), value = o.substr(eq + 1);
+    if (key == "mtu" || key == "com.docker.network.driver.mtu") {
+      auto mtu = parse_int(value);
+      if (!mtu) return report(Error(0, "invalid mtu", value));
+      wanted.mtu = static_cast<int>(*mtu);
+    } else {
+      wanted.options[key] = value;
+    }
+  }
+  for (const auto& l : f.labels) {
+    auto eq = l.find('=');
+    wanted.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  auto net = eng->create_network(std::move(wanted));
+  if (!net) return report(net.error());
+  std::puts(net->id.c_str());
+  return 0;
+}
+
+int list_networks(const Globals& g, bool quiet) {
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  auto all = eng->networks();
+  if (!all) return report(all.error());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& n : *all) {
+    if (quiet) {
+      std::puts(n.id.substr(0, 12).c_str());
+      continue;
+    }
+    rows.push_back({n.id.substr(0, 12), n.name, n.driver, "local", n.subnet});
+  }
+  if (!quiet) print_table({"NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET"}, rows);
+  return 0;
+}
+
+}  // namespace
+
+void register_network_commands(CLI::App& app, Globals& g, int* exit_code) {
+  auto* network = app.add_subcommand("network", "Manage networks");
+  network->require_subcommand(1);
+
+  auto* create = network->add_subcommand("create", "Create a network");
+  static std::string create_name;
+  static CreateFlags cf;
+  create->add_option("name", create_name, "NETWORK")->required();
+  create->add_option("--subnet", cf.subnet, "Subnet in CIDR format (default: the next free one from the pool)");
+  create->add_option("--gateway", cf.gateway, "IPv4 gateway for the subnet (default: its first address)");
+  create->add_flag("--internal", cf.internal, "Restrict external access to the network");
+  create->add_flag("--ipv6", cf.ipv6, "Enable IPv6 networking");
+  create->add_option("--subnet-v6", cf.subnet_v6, "IPv6 subnet (with --ipv6)");
+  create->add_option("-o,--opt", cf.opts, "Driver options (mtu=N)")->allow_extra_args(false);
+  create->add_option("--label", cf.labels, "Set metadata on a network")->allow_extra_args(false);
+  create->callback([&g, exit_code] { *exit_code = create_network(g, create_name, cf); });
+
+  auto* ls = network->add_subcommand("ls", "List networks");
+  static bool ls_quiet = false;
+  ls->add_flag("-q,--quiet", ls_quiet, "Only display network IDs");
+  ls->callback([&g, exit_code] { *exit_code = list_networks(g, ls_quiet); });
+
+  auto* rm = network->add_subcommand("rm", "Remove one or more networks");
+  static std::vector<std::string> rm_names;
+  rm->add_option("networks", rm_names, "NETWORK...")->required();
+  rm->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    for (const auto& n : rm_names) {
+      if (auto r = eng->remove_network(n); !r)
+        *exit_code = report(r.error());
+      else
+        std::puts(n.c_str());
+    }
+  });
+
+  auto* inspect = network->add_subcommand("inspect", "Display detailed information on one or more networks");
+  static std::vector<std::string> inspect_names;
+  inspect->add_option("networks", inspect_names, "NETWORK...")->required();
+  inspect->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    Json all = Json::array();
+    for (const auto& n : inspect_names) {
+      auto net = eng->find_network(n);
+      if (!net) {
+        *exit_code = report(net.error());
+        continue;
+      }
+      all.push_back(net->to_json());
+    }
+    std::puts(all.dump(4).c_str());
+  });
+
+  auto* prune = network->add_subcommand("prune", "Remove all unused networks");
+  static bool prune_force = false;
+  prune->add_flag("-f,--force", prune_force, "Do not prompt for confirmation");
+  prune->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto gone = eng->prune_networks();
+    if (!gone) return void(*exit_code = report(gone.error()));
+    if (!gone->empty()) std::puts("Deleted Networks:");
+    for (const auto& n : *gone) std::puts(n.name.c_str());
+  });
+}
+
+}  // namespace berth::cli

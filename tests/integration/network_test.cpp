@@ -1,0 +1,99 @@
+// Bridge networks: create/ls/inspect/rm, containers reaching each other over a bridge,
+// fixed addresses, and nothing left behind (links, namespace files, mounts).
+#include "harness.h"
+
+namespace berth_it {
+namespace {
+
+class NetworkTest : public BusyboxTest {
+ protected:
+  static bool link_exists(const std::string& name) { return fs::exists("/sys/class/net/" + name); }
+
+  // Every host link whose name starts with "vb" + the first 11 hex digits of an id of ours.
+  std::vector<std::string> our_veths() {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/sys/class/net", ec)) {
+      std::string n = e.path().filename().string();
+      for (const auto& id : container_dirs())
+        if (n == "vb" + id.substr(0, 11)) out.push_back(n);
+    }
+    return out;
+  }
+
+  std::string bridge_of(const std::string& net) {
+    Result r = berth({"network", "inspect", net});
+    EXPECT_EQ(r.code, 0) << describe(r);
+    auto j = nlohmann::json::parse(r.out);
+    return j[0].value("Bridge", "");
+  }
+};
+
+TEST_F(NetworkTest, CreateListInspectRemove) {
+  Result c = berth({"network", "create", "--subnet", "10.231.1.0/24", "n1"});
+  ASSERT_EQ(c.code, 0) << describe(c);
+  EXPECT_EQ(lines_of(c.out)[0].size(), 64u);
+  std::string br = bridge_of("n1");
+  EXPECT_TRUE(link_exists(br)) << br;
+  Result ls = berth({"network", "ls"});
+  EXPECT_NE(ls.out.find("n1"), std::string::npos) << describe(ls);
+  EXPECT_NE(ls.out.find("10.231.1.0/24"), std::string::npos) << describe(ls);
+  Result dup = berth({"network", "create", "n1"});
+  EXPECT_NE(dup.code, 0);
+  EXPECT_NE(dup.err.find("already exists"), std::string::npos) << describe(dup);
+  Result overlap = berth({"network", "create", "--subnet", "10.231.1.128/25", "n2"});
+  EXPECT_NE(overlap.code, 0);
+  EXPECT_NE(overlap.err.find("overlaps"), std::string::npos) << describe(overlap);
+  Result rm = berth({"network", "rm", "n1"});
+  EXPECT_EQ(rm.code, 0) << describe(rm);
+  EXPECT_FALSE(link_exists(br));
+  Result gone = berth({"network", "inspect", "n1"});
+  EXPECT_NE(gone.code, 0);
+}
+
+TEST_F(NetworkTest, ContainersReachEachOtherOverTheBridge) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.2.0/24", "app"}).code, 0);
+  std::string br = bridge_of("app");
+  Result srv = berth({"run", "-d", "--name", "srv", "--network", "app", "--ip", "10.231.2.50", "busybox", "sh", "-c",
+                      "while :; do echo hello-from-srv | nc -l -p 7000; done"});
+  ASSERT_EQ(srv.code, 0) << describe(srv);
+  EXPECT_EQ(our_veths().size(), 1u);
+  Result client = berth({"run", "--rm", "--network", "app", "busybox", "sh", "-c",
+                         "tail -1 /etc/hosts; ip route 2>/dev/null; for i in 1 2 3 4 5; do "
+                         "nc 10.231.2.50 7000 && exit 0; sleep 0.2; done; exit 1"});
+  EXPECT_EQ(client.code, 0) << describe(client);
+  EXPECT_NE(client.out.find("hello-from-srv"), std::string::npos) << describe(client);
+  EXPECT_NE(client.out.find("10.231.2."), std::string::npos) << "its own address in /etc/hosts: " << client.out;
+  // The host reaches it through the bridge's gateway address.
+  Result removing = berth({"network", "rm", "app"});
+  EXPECT_NE(removing.code, 0) << "a network with containers is not removed";
+  EXPECT_NE(removing.err.find("active endpoints"), std::string::npos) << describe(removing);
+  // Stop and start: the same address, wired again.
+  EXPECT_EQ(berth({"stop", "-t", "1", "srv"}).code, 0);
+  EXPECT_TRUE(our_veths().empty()) << "a stopped container has no veth";
+  EXPECT_EQ(berth({"start", "srv"}).code, 0);
+  Result again = berth({"run", "--rm", "--network", "app", "busybox", "sh", "-c",
+                        "for i in 1 2 3 4 5 6 7 8 9 10; do nc 10.231.2.50 7000 && exit 0; sleep 0.2; done; exit 1"});
+  EXPECT_EQ(again.code, 0) << describe(again);
+  EXPECT_EQ(berth({"rm", "-f", "srv"}).code, 0);
+  EXPECT_TRUE(our_veths().empty());
+  EXPECT_TRUE(fs::is_empty(root_ + "/run/netns")) << "namespace files left";
+  EXPECT_EQ(berth({"network", "rm", "app"}).code, 0);
+  EXPECT_FALSE(link_exists(br));
+}
+
+TEST_F(NetworkTest, BadNetworkOrAddressLeavesNothing) {
+  Result unknown = berth({"run", "--rm", "--network", "nope", "busybox", "true"});
+  EXPECT_EQ(unknown.code, 125) << describe(unknown);
+  EXPECT_NE(unknown.err.find("not found"), std::string::npos) << describe(unknown);
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.3.0/29", "tiny"}).code, 0);
+  Result outside = berth({"run", "--rm", "--network", "tiny", "--ip", "10.231.4.9", "busybox", "true"});
+  EXPECT_EQ(outside.code, 125) << describe(outside);
+  Result no_net = berth({"run", "--rm", "--ip", "10.231.3.2", "busybox", "true"});
+  EXPECT_EQ(no_net.code, 125) << describe(no_net);
+  EXPECT_TRUE(container_dirs().empty());
+  EXPECT_EQ(berth({"network", "rm", "tiny"}).code, 0);
+}
+
+}  // namespace
+}  // namespace berth_it

@@ -118,6 +118,8 @@ class Engine {
   runtime::RunRequest run_request(const std::string& id) const;
   Result<> spawn_shim(const ContainerRecord& rec);
   Result<> signal_container(const ContainerRecord& rec, int sig);
+  // SIGKILLs the container's shim, if that pid still is its shim.
+  void kill_shim(const ContainerRecord& rec);
   // After the command ended: wait for the shim to record it (or record it ourselves).
   Result<> settle(const ContainerRecord& rec, int assumed_code);
 

@@ -219,8 +219,10 @@ Result<> Engine::start_process(const std::string& id, int report_fd) {
       r.health = {{"Status", "starting"}, {"FailingStreak", 0}, {"Log", Json::array()}};
     return {};
   });
-  if (!saved) {
+  if (!saved) {  // removed meanwhile (`rm -f` during a restart): leave nothing running
     ::kill(started->pid, SIGKILL);
+    (void)runtime::remove_container_cgroup(id);
+    (void)detach_network(id);
     report("error " + saved.error().serialize(), -1);
     return std::unexpected(saved.error());
   }
@@ -260,6 +262,15 @@ Result<int> Engine::process_exited(const std::string& id, int code, int signal, 
     TRY(containers_.remove(id));
   }
   return again ? runtime::kExitRestart : 0;
+}
+
+void Engine::kill_shim(const ContainerRecord& rec) {
+  if (rec.shim_pid <= 0) return;
+  // Only if that pid is still this container's shim: its command line names our run dir.
+  auto cmdline = read_file("/proc/" + std::to_string(rec.shim_pid) + "/cmdline");
+  if (!cmdline || cmdline->find(containers_.run_dir(rec.id)) == std::string::npos) return;
+  Fd shim = open_pidfd(rec.shim_pid);
+  if (shim) pidfd_signal(shim.get(), SIGKILL);
 }
 
 Result<> Engine::signal_container(const ContainerRecord& rec, int sig) {
@@ -407,6 +418,9 @@ std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& 
         return {};
       });
       if (marked) *rec = *marked;
+      // The shim's bookkeeping is moot for a container being removed: stop it first, so
+      // it neither restarts the container nor runs `internal exited` for it.
+      if (rec->detached) kill_shim(*rec);
       if (Fd proc = open_container_process(*rec)) pidfd_signal(proc.get(), SIGKILL);
     }
     recs[i] = std::move(*rec);
@@ -422,11 +436,8 @@ std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& 
   for (size_t i = 0; i < keys.size(); i++) {
     if (!recs[i] || !was_alive[i]) continue;
     const ContainerRecord& rec = *recs[i];
-    if (rec.detached) {
-      if (auto r = settle(rec, 128 + SIGKILL); !r) results[i] = std::unexpected(r.error());
-    } else {  // a foreground `berth run` records the exit itself
-      wait_until([&] { return !containers_.supervisor_alive(rec.id); }, std::chrono::seconds(2));
-    }
+    // The shim (killed above) or a foreground `berth run` lets go of the run lock.
+    wait_until([&] { return !containers_.supervisor_alive(rec.id); }, std::chrono::seconds(2));
   }
   for (size_t i = 0; i < keys.size(); i++) {
     if (!recs[i] || !results[i]) continue;

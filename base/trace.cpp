@@ -12,6 +12,7 @@ namespace berth {
 
 namespace {
 bool g_trace = false;
+int g_trace_fd = STDERR_FILENO;
 struct timespec g_start;  // when tracing was turned on: lines show the time since
 
 void emit(const std::string& line) {
@@ -22,7 +23,7 @@ void emit(const std::string& line) {
   char stamp[24];
   std::snprintf(stamp, sizeof stamp, "%7.2fms ", ms);
   std::string s = stamp + line + "\n";
-  ssize_t unused = ::write(STDERR_FILENO, s.data(), s.size());
+  ssize_t unused = ::write(g_trace_fd, s.data(), s.size());
   (void)unused;
 }
 
@@ -51,6 +52,7 @@ void set_trace(bool on) {
   ::clock_gettime(CLOCK_MONOTONIC, &g_start);
 }
 bool trace_enabled() { return g_trace; }
+void set_trace_fd(int fd) { g_trace_fd = fd; }
 
 void trace_step(int index, int total, const char* name, const char* why) {
   if (!g_trace) return;

@@ -16,6 +16,9 @@ namespace berth {
 
 // Turned on by the CLI's --trace; inherited across clone() as plain memory.
 void set_trace(bool on);
+// Where trace lines go (default: stderr). A process about to hand its stderr to a
+// container keeps the user's stderr on another fd for them.
+void set_trace_fd(int fd);
 bool trace_enabled();
 
 // "[index/total] name: why"

@@ -15,6 +15,7 @@
 #include "oci/store.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/shim_config.h"
 #include "runtime/spec.h"
 
 namespace berth::engine {
@@ -95,6 +96,9 @@ class Engine {
   // The shim's calls back into the engine (`berth internal ...`, runtime/shim_config.h).
   // The starter: starts the command detached and reports "ok PID" or "error ..." on fd.
   Result<> start_process(const std::string& id, int report_fd);
+  // Starts the command detached (network, cgroup, namespaces) and records it as running
+  // under `shim`; the caller's parent or the caller itself must be a subreaper.
+  Result<runtime::Started> start_detached(const std::string& id, pid_t shim);
   // The command exited: record it, remove the cgroup, apply --rm and the restart policy.
   // Returns runtime::kExitRestart when the shim should start it again. `final`: the shim
   // gives up a pending restart (`stop` during the backoff).
@@ -117,6 +121,10 @@ class Engine {
   Result<> detach_network(const std::string& id);
   runtime::RunRequest run_request(const std::string& id) const;
   Result<> spawn_shim(const ContainerRecord& rec);
+  // In the forked grandchild of spawn_shim: start the container as our own child, then
+  // execve berth-shim "adopt" to supervise it. Returns (an exit code) only on failure.
+  int launch_and_become_shim(const ContainerRecord& rec, const runtime::ShimConfig& cfg,
+                             const std::string& conf, const std::string& shim, int ready);
   Result<> signal_container(const ContainerRecord& rec, int sig);
   // SIGKILLs the container's shim, if that pid still is its shim.
   void kill_shim(const ContainerRecord& rec);

@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,19 +119,10 @@ Result<> Engine::spawn_shim(const ContainerRecord& rec) {
   if (child < 0) return sys_error("fork");
   if (child == 0) {
     // Fork again so that the shim is nobody's child (init or a subreaper adopts it) and
-    // berth never has to reap it.
+    // berth never has to reap it; that grandchild starts the container and becomes the shim.
     if (::fork() != 0) ::_exit(0);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::dup2(ready_w.get(), 3);  // dup2 clears O_CLOEXEC on fd 3
-    ::close_range(4, ~0U, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execl(shim.c_str(), "berth-shim", conf.c_str(), "3", nullptr);
-    ::_exit(127);
+    ready_r.reset();
+    ::_exit(launch_and_become_shim(rec, cfg, conf, shim, ready_w.get()));
   }
   ready_w.reset();
   while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
@@ -144,6 +137,54 @@ Result<> Engine::spawn_shim(const ContainerRecord& rec) {
     return std::unexpected(Error::deserialize(body));
   }
   return fail("the shim did not start (is " + shim + " installed?)");
+}
+
+int Engine::launch_and_become_shim(const ContainerRecord& rec, const runtime::ShimConfig& cfg,
+                                   const std::string& conf, const std::string& shim, int ready) {
+  auto failed = [ready](const Error& e) {
+    std::string msg = "error " + e.serialize();
+    (void)write_all(ready, msg.data(), msg.size());
+    return 125;
+  };
+  // What the shim is, from here on: its own session, and the reaper of its descendants,
+  // so the container (our child) stays its child across the execve below.
+  ::setsid();
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // The run lock first: it is how every other command sees that a supervisor exists.
+  Fd lock(::open(path_join(cfg.run_dir, "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) < 0)
+    return failed(Error(0, "container " + rec.id.substr(0, 12) + " is already running"));
+  // Our stdin/stdout/stderr become the container's: keep the user's stderr for --trace.
+  if (trace_enabled()) set_trace_fd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10));
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (!cfg.tty) {
+    if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return failed(sys_error("pipe").error());
+    if (cfg.interactive && ::pipe2(in, O_CLOEXEC) < 0) return failed(sys_error("pipe").error());
+  }
+  ::dup2(in[0] >= 0 ? in[0] : null, STDIN_FILENO);
+  ::dup2(out[1] >= 0 ? out[1] : null, STDOUT_FILENO);
+  ::dup2(err[1] >= 0 ? err[1] : null, STDERR_FILENO);
+  for (int fd : {in[0], out[1], err[1]})
+    if (fd >= 0) ::close(fd);
+  auto started = start_detached(rec.id, ::getpid());
+  for (int fd = 0; fd < 3; fd++) ::dup2(null, fd);
+  if (!started) return failed(started.error());
+  // (A SIGCHLD of a container that exits before the shim runs is not lost: the shim
+  // reaps once before it waits.) What the shim inherits: the container's pipes (or pty),
+  // and the lock, held.
+  std::vector<std::string> args = {"berth-shim", conf, std::to_string(ready), "adopt",
+                                    std::to_string(started->pid)};
+  for (int fd : {out[0], err[0], started->console.get(), in[1], lock.get()}) {
+    if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
+    args.push_back(std::to_string(fd));
+  }
+  ::fcntl(ready, F_SETFD, 0);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(shim.c_str(), argv.data());
+  return failed(sys_error("exec", shim).error());
 }
 
 Result<ContainerRecord> Engine::run_detached(const RunOptions& o) {
@@ -193,15 +234,25 @@ Result<> Engine::start_process(const std::string& id, int report_fd) {
     }
     (void)::sendmsg(report_fd, &m, MSG_NOSIGNAL);
   };
+  auto started = start_detached(id, ::getppid());
+  if (!started) {
+    report("error " + started.error().serialize(), -1);  // keeps errno: exit codes 126/127
+    return std::unexpected(started.error());
+  }
+  report("ok " + std::to_string(started->pid), started->console.get());
+  return {};
+}
+
+Result<runtime::Started> Engine::start_detached(const std::string& id, pid_t shim) {
+  runtime::RunRequest req = run_request(id);
+  req.detach = true;
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.load(id));
   auto attached = attach_network(rec);
   auto started = attached ? runtime::start_container(req) : std::unexpected(attached.error());
   if (!started) {
     (void)detach_network(id);
-    report("error " + started.error().serialize(), -1);  // keeps errno: exit codes 126/127
     return std::unexpected(started.error());
   }
-  pid_t shim = ::getppid();
   auto saved = containers_.update(id, [&](ContainerRecord& r) -> Result<> {
     r.status = "running";
     r.pid = started->pid;
@@ -223,11 +274,9 @@ Result<> Engine::start_process(const std::string& id, int report_fd) {
     ::kill(started->pid, SIGKILL);
     (void)runtime::remove_container_cgroup(id);
     (void)detach_network(id);
-    report("error " + saved.error().serialize(), -1);
     return std::unexpected(saved.error());
   }
-  report("ok " + std::to_string(started->pid), started->console.get());
-  return {};
+  return started;
 }
 
 Result<int> Engine::process_exited(const std::string& id, int code, int signal, bool final) {

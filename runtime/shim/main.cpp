@@ -191,6 +191,8 @@ int supervise(const ShimConfig& cfg, Running& r, LogWriter& log, int sigfd) {
   int status = 0;
   pid_t health = -1;
   int64_t next_health = cfg.health_interval_ms > 0 ? now_ms() + cfg.health_interval_ms : -1;
+  // An adopted container may have ended before our signalfd existed (its SIGCHLD lost).
+  if (int st; ::waitpid(r.pid, &st, WNOHANG) == r.pid) exited = true, status = st;
   for (;;) {
     if (!exited && next_health >= 0 && now_ms() >= next_health) {
       if (health < 0) health = start_health_check(cfg);
@@ -258,11 +260,28 @@ void tell(int ready_fd, const std::string& text) {
 }
 
 int shim_main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: berth-shim CONFIG_FILE READY_FD (started by berth)\n");
+  // berth-shim CONFIG READY_FD [adopt PID OUT ERR CONSOLE IN LOCK]: with "adopt", berth
+  // has already started the container as this process's child (and holds the lock on
+  // LOCK), passing the other ends of its stdio; -1 for what it lacks.
+  bool adopt = argc == 10 && std::string(argv[3]) == "adopt";
+  if (argc != 3 && !adopt) {
+    std::fprintf(stderr, "usage: berth-shim CONFIG_FILE READY_FD [adopt ...] (started by berth)\n");
     return 2;
   }
   int ready = std::atoi(argv[2]);
+  Running adopted;
+  Fd held_lock;
+  if (adopt) {
+    adopted.pid = static_cast<pid_t>(std::atoi(argv[4]));
+    adopted.out = Fd(std::atoi(argv[5]));
+    adopted.err = Fd(std::atoi(argv[6]));
+    adopted.console = Fd(std::atoi(argv[7]));
+    adopted.in = Fd(std::atoi(argv[8]));
+    held_lock = Fd(std::atoi(argv[9]));
+    for (int fd : {adopted.out.get(), adopted.err.get(), adopted.console.get(), adopted.in.get(),
+                   held_lock.get(), ready})
+      if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   std::string text;
   {
     Fd f(::open(argv[1], O_RDONLY | O_CLOEXEC));
@@ -284,8 +303,9 @@ int shim_main(int argc, char** argv) {
   if (null > 2) ::close(null);
   g_diag = Fd(::open((cfg->run_dir + "/shim.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
 
-  Fd lock(::open((cfg->run_dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
+  Fd lock = std::move(held_lock);
+  if (!lock) lock = Fd(::open((cfg->run_dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock || (!adopt && ::flock(lock.get(), LOCK_EX | LOCK_NB) < 0)) {
     tell(ready, "error container " + cfg->id.substr(0, 12) + " is already running");
     return 1;
   }
@@ -302,7 +322,7 @@ int shim_main(int argc, char** argv) {
 
   int delay_ms = 100;
   for (bool first = true;; first = false) {
-    Running r = start_once(*cfg);
+    Running r = first && adopt ? std::move(adopted) : start_once(*cfg);
     if (first) {
       tell(ready, r.pid > 0 ? "ok " + std::to_string(r.pid) : "error " + r.error);
       ready = -1;

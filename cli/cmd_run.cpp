@@ -28,6 +28,10 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("--entrypoint", entrypoint, "Overwrite the default ENTRYPOINT of the image");
   run->add_option("--network,--net", o.network, "Connect a container to a network (none, host, or a network's name)");
   run->add_option("--ip", o.ip, "IPv4 address on that network (e.g., 172.30.100.104)");
+  run->add_option("--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip, ip may be host-gateway)")->allow_extra_args(false);
+  run->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
+  run->add_option("--dns-search", o.dns_search, "Set custom DNS search domains")->allow_extra_args(false);
+  run->add_option("--dns-option", o.dns_options, "Set DNS options")->allow_extra_args(false);
   run->add_option("--cap-add", o.cap_add, "Add Linux capabilities")->allow_extra_args(false);
   run->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
   run->add_option("--security-opt", o.security_opt, "Security options")->allow_extra_args(false);

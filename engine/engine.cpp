@@ -9,6 +9,7 @@
 #include "base/process.h"
 #include "base/strings.h"
 #include "base/trace.h"
+#include "engine/etc_files.h"
 #include "engine/image_files.h"
 #include "engine/spec_builder.h"
 #include "runtime/cgroup.h"
@@ -101,24 +102,31 @@ Result<> give_to_container_root(const runtime::Spec& spec, const std::string& di
 
 Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec, const std::string& ip) {
   std::string etc = path_join(containers_.storage_dir(rec.id), "etc");
-  std::string hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
-  if (o.network == "host") {
-    // Host networking shares the host's names, as docker does.
+  EtcInputs in;
+  in.hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
+  if (o.network == "host") {  // host networking shares the host's names, as docker does
     char buf[256] = {};
     ::gethostname(buf, sizeof buf - 1);
-    hostname = buf;
-    auto hosts = read_file("/etc/hosts");
-    TRY(write_etc(etc, "hosts", hosts ? *hosts : "127.0.0.1\tlocalhost\n"));
-  } else {
-    TRY(write_etc(etc, "hosts",
-                          "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                          "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                          "ff02::2\tip6-allrouters\n" +
-                          (ip.empty() ? std::string() : ip + "\t" + hostname + "\n")));
+    in.hostname = buf;
   }
-  TRY(write_etc(etc, "hostname", hostname + "\n"));
-  auto resolv = read_file("/etc/resolv.conf");
-  return write_etc(etc, "resolv.conf", resolv ? *resolv : "");
+  in.ip = ip;
+  in.network = o.network;
+  if (o.network != "none" && o.network != "host") {
+    ASSIGN_OR_RETURN(NetworkRecord net, find_network(o.network));
+    in.gateway = net.gateway;
+  }
+  in.add_hosts = o.add_hosts;
+  in.dns = o.dns;
+  in.dns_search = o.dns_search;
+  in.dns_options = o.dns_options;
+  if (auto h = read_file("/etc/hosts")) in.host_hosts = *h;
+  if (auto r = read_file("/etc/resolv.conf")) in.host_resolv = *r;
+  if (auto u = read_file("/run/systemd/resolve/resolv.conf")) in.upstream_resolv = *u;
+  ASSIGN_OR_RETURN(std::string hosts, hosts_file(in));
+  ASSIGN_OR_RETURN(std::string resolv, resolv_conf(in));
+  TRY(write_etc(etc, "hosts", hosts));
+  TRY(write_etc(etc, "hostname", in.hostname + "\n"));
+  return write_etc(etc, "resolv.conf", resolv);
 }
 
 Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRecord& image,

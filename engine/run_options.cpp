@@ -9,7 +9,8 @@ Json RunOptions::to_json() const {
             {"EnvFiles", env_files},    {"WorkingDir", workdir},   {"User", user},
             {"Hostname", hostname},     {"Name", name},            {"AutoRemove", remove},
             {"Tty", tty},               {"OpenStdin", interactive}, {"Init", init},
-            {"NetworkMode", network}, {"IPAddress", ip},   {"CapAdd", cap_add},       {"CapDrop", cap_drop},
+            {"NetworkMode", network}, {"IPAddress", ip}, {"ExtraHosts", add_hosts},
+            {"Dns", dns}, {"DnsSearch", dns_search}, {"DnsOptions", dns_options},   {"CapAdd", cap_add},       {"CapDrop", cap_drop},
             {"SecurityOpt", security_opt}, {"Privileged", privileged},
             {"ReadonlyRootfs", read_only}, {"Memory", memory},     {"MemorySwap", memory_swap},
             {"Cpus", cpus},             {"CpusetCpus", cpuset_cpus}, {"CpuShares", cpu_shares},
@@ -44,6 +45,10 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.init = j.value("Init", false);
     o.network = j.value("NetworkMode", "none");
     o.ip = j.value("IPAddress", "");
+    o.add_hosts = j.value("ExtraHosts", V{});
+    o.dns = j.value("Dns", V{});
+    o.dns_search = j.value("DnsSearch", V{});
+    o.dns_options = j.value("DnsOptions", V{});
     o.cap_add = j.value("CapAdd", V{});
     o.cap_drop = j.value("CapDrop", V{});
     o.security_opt = j.value("SecurityOpt", V{});

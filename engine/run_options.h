@@ -27,6 +27,8 @@ struct RunOptions {
   bool init = false;                             // --init
   std::string network = "none";                  // --network none|host|NAME (a bridge network)
   std::string ip;                                // --ip: a fixed address on that network
+  std::vector<std::string> add_hosts;            // --add-host name:ip (ip may be host-gateway)
+  std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search, --dns-option
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opt;         // seccomp=unconfined|FILE, no-new-privileges
   bool privileged = false;

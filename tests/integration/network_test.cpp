@@ -91,6 +91,15 @@ TEST_F(NetworkTest, BadNetworkOrAddressLeavesNothing) {
   EXPECT_EQ(outside.code, 125) << describe(outside);
   Result no_net = berth({"run", "--rm", "--ip", "10.231.3.2", "busybox", "true"});
   EXPECT_EQ(no_net.code, 125) << describe(no_net);
+  Result bad_host = berth({"run", "--rm", "--network", "tiny", "--add-host", "x:nope", "busybox", "true"});
+  EXPECT_EQ(bad_host.code, 125) << describe(bad_host);
+  EXPECT_NE(bad_host.err.find("--add-host"), std::string::npos) << describe(bad_host);
+  Result files = berth({"run", "--rm", "--network", "tiny", "--add-host", "gw:host-gateway", "--dns", "10.231.3.1",
+                        "--dns-search", "corp.example", "busybox", "cat", "/etc/hosts", "/etc/resolv.conf"});
+  EXPECT_EQ(files.code, 0) << describe(files);
+  EXPECT_NE(files.out.find("10.231.3.1\tgw\n"), std::string::npos) << files.out;
+  EXPECT_NE(files.out.find("nameserver 10.231.3.1\n"), std::string::npos) << files.out;
+  EXPECT_NE(files.out.find("search corp.example\n"), std::string::npos) << files.out;
   EXPECT_TRUE(container_dirs().empty());
   EXPECT_EQ(berth({"network", "rm", "tiny"}).code, 0);
 }

@@ -1,0 +1,37 @@
+// The three files berth writes for each container and bind-mounts into it: /etc/hosts,
+// /etc/hostname and /etc/resolv.conf (docker's behaviour, including --add-host, --dns,
+// --dns-search and --dns-option).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace berth::engine {
+
+struct EtcInputs {
+  std::string hostname;
+  std::string ip;                          // its address on a bridge network ("" = none)
+  std::string gateway;                     // that network's gateway, for host-gateway
+  std::string network = "none";            // none | host | a network's name
+  std::vector<std::string> add_hosts;      // --add-host name:ip (or name=ip)
+  std::vector<std::string> dns, dns_search, dns_options;
+  std::optional<std::string> host_hosts;   // the host's /etc/hosts (for --network host)
+  std::optional<std::string> host_resolv;  // the host's /etc/resolv.conf
+  std::optional<std::string> upstream_resolv;  // /run/systemd/resolve/resolv.conf, if any
+};
+
+// /etc/hosts: localhost lines (or the host's, with --network host), the container's own
+// address and name, then each --add-host ("host-gateway" = the network's gateway).
+// A malformed --add-host is an error naming it.
+Result<std::string> hosts_file(const EtcInputs& in);
+
+// /etc/resolv.conf: --dns/--dns-search/--dns-option when given, else the host's. A loopback
+// nameserver (systemd-resolved's 127.0.0.53 stub) cannot be reached from a container's own
+// network namespace, so it is replaced by resolved's real upstreams when they are known,
+// and dropped otherwise; --network host keeps the host's file as it is.
+Result<std::string> resolv_conf(const EtcInputs& in);
+
+}  // namespace berth::engine

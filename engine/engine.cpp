@@ -47,6 +47,13 @@ Result<> Engine::recover() {
   return {};
 }
 
+Result<> Engine::discard(const std::string& id) {
+  TRY(runtime::remove_container_cgroup(id));
+  TRY(detach_network(id));
+  TRY(release_addresses(id));
+  return containers_.remove(id);  // both directories; missing ones are fine
+}
+
 Result<std::vector<std::string>> Engine::load(const std::string& archive) {
   return images_.load_archive(archive);
 }
@@ -189,8 +196,7 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_ma
   ContainerRecord& c = made.rec;
   // From here on, any failure removes the container again.
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
-    (void)release_addresses(c.id);
-    (void)containers_.remove(c.id);
+    (void)discard(c.id);
     return std::unexpected(std::move(e));
   };
   auto spec = make_spec(o, image, c);
@@ -224,10 +230,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   // From here on, any failure removes the container again (docker leaves a "Created"
   // container behind on a failed start; berth, like `run --rm`, cleans it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
-    (void)runtime::remove_container_cgroup(rec.id);
-    (void)detach_network(rec.id);
-    (void)release_addresses(rec.id);
-    (void)containers_.remove(rec.id);
+    (void)discard(rec.id);
     return std::unexpected(std::move(e));
   };
   auto lock = containers_.lock_running(rec.id);
@@ -255,8 +258,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.oom_killed = status->oom_killed;
   rec.finished_at = rfc3339_now();
   if (o.remove) {
-    TRY(release_addresses(rec.id));
-    TRY(containers_.remove(rec.id));
+    TRY(discard(rec.id));
   } else
     TRY(containers_.save(rec));
   return *status;

@@ -116,6 +116,8 @@ class Engine {
   // On a bridge network: an address for the container (at create), released at rm.
   Result<std::string> allocate_address(const RunOptions& o, const std::string& id);
   Result<> release_addresses(const std::string& id);
+  // Every trace of a container: cgroup, netns and veth, addresses, directories. Idempotent.
+  Result<> discard(const std::string& id);
   // At each start / when it stops: its netns, veth pair, address and route.
   Result<> attach_network(const ContainerRecord& rec);
   Result<> detach_network(const std::string& id);

@@ -29,10 +29,7 @@ Result<std::vector<std::string>> Engine::prune_containers() {
   std::vector<std::string> removed;
   for (const auto& c : all) {
     if (containers_.is_alive(c) || c.status == "restarting") continue;
-    TRY(runtime::remove_container_cgroup(c.id));
-    TRY(detach_network(c.id));
-    TRY(release_addresses(c.id));
-    TRY(containers_.remove(c.id));
+    TRY(discard(c.id));
     removed.push_back(c.id);
   }
   return removed;

@@ -184,14 +184,18 @@ int Engine::launch_and_become_shim(const ContainerRecord& rec, const runtime::Sh
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   ::execv(shim.c_str(), argv.data());
-  return failed(sys_error("exec", shim).error());
+  Error e = sys_error("exec", shim).error();
+  // No shim: the container must not run unsupervised.
+  ::kill(started->pid, SIGKILL);
+  (void)runtime::remove_container_cgroup(rec.id);
+  (void)detach_network(rec.id);
+  return failed(e);
 }
 
 Result<ContainerRecord> Engine::run_detached(const RunOptions& o) {
   ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, true));
   if (auto s = spawn_shim(made.rec); !s) {
-    (void)runtime::remove_container_cgroup(made.rec.id);
-    (void)containers_.remove(made.rec.id);
+    (void)discard(made.rec.id);
     return std::unexpected(s.error());
   }
   return containers_.update(made.rec.id, [](ContainerRecord& r) -> Result<> {
@@ -307,8 +311,7 @@ Result<int> Engine::process_exited(const std::string& id, int code, int signal, 
                      return {};
                    }));
   if (!again && rec.auto_remove) {
-    TRY(release_addresses(id));
-    TRY(containers_.remove(id));
+    TRY(discard(id));
   }
   return again ? runtime::kExitRestart : 0;
 }
@@ -491,13 +494,7 @@ std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& 
   for (size_t i = 0; i < keys.size(); i++) {
     if (!recs[i] || !results[i]) continue;
     const ContainerRecord& rec = *recs[i];
-    results[i] = [&]() -> Result<> {
-      TRY(runtime::remove_container_cgroup(rec.id));
-      TRY(detach_network(rec.id));
-      TRY(release_addresses(rec.id));
-      if (!path_exists(containers_.storage_dir(rec.id))) return {};  // --rm got there first
-      return containers_.remove(rec.id);
-    }();
+    results[i] = discard(rec.id);  // also when --rm got there first
   }
   return results;
 }

@@ -516,7 +516,7 @@ Result<> Cgroup::create_dir(const Dir& d) {
     if (d.version == CgroupVersion::kV2) { TRY(cd::enable_v2_controllers(dir, enable)); }
   }
   ASSIGN_OR_RETURN(bool made, make_cgroup_dir(layout_, d.path));
-  // Two containers must never share a cgroup; a leftover one is remove_stale_cgroups' job.
+  // Two containers must never share a cgroup; a leftover one is Engine::recover's job.
   if (!made) return fail_errno(EEXIST, "mkdir", d.path);
   dirs_.push_back(d);
   if (v1_cpuset) { TRY(cd::inherit_v1_cpuset(d.path)); }
@@ -721,32 +721,6 @@ std::vector<std::string> Cgroup::paths() const {
   std::vector<std::string> out;
   for (const auto& d : dirs_) out.push_back(d.path);
   return out;
-}
-
-Result<std::vector<std::string>> remove_stale_cgroups(
-    const CgroupLayout& layout, const std::function<bool(const std::string& name)>& keep) {
-  std::set<std::string> names;
-  std::set<std::string> roots;
-  for (auto c : kControllers)
-    if (auto root = layout.root_of(c); !root.empty()) roots.insert(root);
-  for (const auto& root : roots) {
-    std::string parent = path_join(root, layout.parent);
-    ASSIGN_OR_RETURN(auto entries, list_dir(parent));
-    for (const auto& e : entries)
-      if (is_directory(path_join(parent, e))) names.insert(e);
-  }
-  std::vector<std::string> removed;
-  for (const auto& name : names) {
-    if (keep(name)) continue;
-    auto cg = Cgroup::open(layout, name);
-    if (!cg) {
-      if (cg.error().errno_value() == ENOENT) continue;  // removed meanwhile
-      return std::unexpected(wrap(cg.error(), "removing stale cgroups"));
-    }
-    TRY_CTX(cg->destroy(), "removing stale cgroups");
-    removed.push_back(name);
-  }
-  return removed;
 }
 
 }  // namespace berth::runtime

@@ -195,11 +195,6 @@ class Cgroup {
   bool owned_ = false;
 };
 
-// After a crash: removes the <parent>/<name> cgroups whose name `keep` rejects, killing any
-// process left inside. Returns the names removed.
-Result<std::vector<std::string>> remove_stale_cgroups(
-    const CgroupLayout& layout, const std::function<bool(const std::string& name)>& keep);
-
 // ---- Shared by cgroup*.cpp (one file per cgroup version, one function per controller). ----
 namespace cgroup_detail {
 

@@ -64,15 +64,8 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ASSIGN_OR_RETURN(ContainerContext ctx, prepare_context(req));
   ctx.die_with_parent = !req.detach;
   // Compiled here, loaded in the child: a bad profile is reported before anything exists.
-  std::optional<SeccompFilter> filter;
-  if (!ctx.spec.seccomp.is_null()) {
-    ASSIGN_OR_RETURN_CTX(filter,
-                         req.seccomp_cache.empty()
-                             ? SeccompFilter::compile(ctx.spec.seccomp)
-                             : SeccompFilter::compile_cached(ctx.spec.seccomp, req.seccomp_cache),
-                         "seccomp profile");
-    ctx.seccomp = &*filter;
-  }
+  ASSIGN_OR_RETURN(std::optional<SeccompFilter> filter, SeccompFilter::for_spec(ctx.spec.seccomp, req.seccomp_cache));
+  if (filter) ctx.seccomp = &*filter;
   ASSIGN_OR_RETURN_CTX(Resources res, resources_from_json(ctx.spec.resources), "resources");
   CgroupLayout layout = detect_cgroup_layout();
   trace_note("cgroups: " + describe(layout));

@@ -80,6 +80,10 @@ constexpr Step kSteps[] = {
      make_paths_readonly},
     {"make_root_readonly", "--read-only: the rootfs itself cannot be written", make_root_readonly,
      readonly_root},
+};
+
+// From here on the same for a container's first process and for `exec` (runtime/exec.cpp).
+constexpr Step kProcessSteps[] = {
     {"set_rlimits", "resource limits (open files, processes) the command starts with",
      set_rlimits, has_rlimits},
     {"change_directory", "start in the working directory", change_directory},
@@ -96,7 +100,7 @@ constexpr Step kSteps[] = {
     {"close_inherited_fds", "nothing berth's caller had open leaks into the container",
      close_inherited_fds},
     {"start_init", "--init: stay as PID 1 to reap zombies and forward signals", start_init, init},
-    {"execve", "replace this process with the container's command", exec_command},
+    {"execve", "replace this process with the command", exec_command},
 };
 
 }  // namespace
@@ -113,5 +117,6 @@ Result<> exec_command(ContainerContext& ctx) {
 }
 
 std::span<const Step> container_steps() { return kSteps; }
+std::span<const Step> process_steps() { return kProcessSteps; }
 
 }  // namespace berth::runtime

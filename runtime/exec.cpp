@@ -54,20 +54,6 @@ constexpr Step kExecSteps[] = {
      wait_for_cgroup, joins_cgroup_late},
     {"open_console", "-t: a pty from the container's devpts as our stdin/stdout/stderr",
      open_console, terminal},
-    {"set_rlimits", "the container's resource limits", set_rlimits, has_rlimits},
-    {"change_directory", "start in the working directory", change_directory},
-    {"find_executable", "look the command up in the container's $PATH", find_executable},
-    {"load_seccomp_early", "installing a filter needs CAP_SYS_ADMIN, which we are about to drop",
-     load_seccomp_filter, seccomp_before_user_switch},
-    {"switch_user", "become the container's (or -u) user and groups", switch_user},
-    {"drop_capabilities", "the container's capabilities, no more", drop_capabilities},
-    {"set_no_new_privileges", "setuid binaries can no longer gain privileges",
-     set_no_new_privileges, no_new_privs},
-    {"load_seccomp", "from here on, syscalls outside the allowlist fail with EPERM",
-     load_seccomp_filter, seccomp_last},
-    {"close_inherited_fds", "nothing berth's caller had open leaks into the container",
-     close_inherited_fds},
-    {"execve", "replace this process with the command", exec_command},
 };
 
 }  // namespace
@@ -78,15 +64,8 @@ Result<ExitStatus> exec_in_container(const ExecRequest& req) {
   ctx.id = req.id;
   ctx.spec = req.spec;
   ctx.exec = true;
-  std::optional<SeccompFilter> filter;
-  if (!ctx.spec.seccomp.is_null()) {
-    ASSIGN_OR_RETURN_CTX(filter,
-                         req.seccomp_cache.empty()
-                             ? SeccompFilter::compile(ctx.spec.seccomp)
-                             : SeccompFilter::compile_cached(ctx.spec.seccomp, req.seccomp_cache),
-                         "seccomp profile");
-    ctx.seccomp = &*filter;
-  }
+  ASSIGN_OR_RETURN(std::optional<SeccompFilter> filter, SeccompFilter::for_spec(ctx.spec.seccomp, req.seccomp_cache));
+  if (filter) ctx.seccomp = &*filter;
   Fd target = open_pidfd(req.init_pid);
   if (!target) return sys_error("pidfd_open", "container PID 1 (" + std::to_string(req.init_pid) + ")");
   ctx.join_pidfd = target.get();

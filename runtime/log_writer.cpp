@@ -1,7 +1,7 @@
 // The json-file writer: lines in, JSON entries out, rotation by rename (see log_writer.h).
 //
-// Only libc, the standard library and base/result + base/fd: the static log shim links this
-// file with base/result.cpp and base/fd.cpp and nothing else, so it stays small and starts fast.
+// Only libc, the standard library and base/result, base/fd, base/clock: the static shim
+// links this file with those three and nothing else, so it stays small and starts fast.
 #include "runtime/log_writer.h"
 
 #include <fcntl.h>
@@ -11,6 +11,8 @@
 #include <charconv>
 #include <cstdio>
 #include <optional>
+
+#include "base/clock.h"
 
 namespace berth::runtime {
 namespace {
@@ -207,17 +209,7 @@ std::string format_log_entry(LogStream stream, std::string_view log, std::string
   return out;
 }
 
-std::string log_timestamp_now() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  ::gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long>(ts.tv_nsec));
-  return buf;
-}
+std::string log_timestamp_now() { return rfc3339_now(); }
 
 Result<LogWriter> LogWriter::open(const std::string& path, LogOptions opts) {
   ASSIGN_OR_RETURN_CTX(Fd fd, open_for_append(path), "opening container log");

@@ -625,6 +625,13 @@ Result<std::string> SeccompFilter::export_bpf() const {
   return read_all(mem.get());
 }
 
+Result<std::optional<SeccompFilter>> SeccompFilter::for_spec(const Json& oci, const std::string& cache_dir) {
+  if (oci.is_null()) return std::optional<SeccompFilter>();
+  ASSIGN_OR_RETURN_CTX(SeccompFilter f, cache_dir.empty() ? compile(oci) : compile_cached(oci, cache_dir),
+                       "seccomp profile");
+  return std::optional<SeccompFilter>(std::move(f));
+}
+
 Result<SeccompFilter> SeccompFilter::compile_cached(const Json& oci, const std::string& cache_dir) {
   if (oci.contains("flags") && !oci["flags"].empty()) return compile(oci);
   const scmp_version* v = seccomp_version();

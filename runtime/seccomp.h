@@ -134,6 +134,9 @@ class SeccompFilter {
   // the profile, the libseccomp version and the kernel release. Then load() hands the
   // kernel the ready program. Profiles with "flags" are always compiled.
   static Result<SeccompFilter> compile_cached(const Json& oci_seccomp, const std::string& cache_dir);
+  // What a runtime needs: nothing for a null linux.seccomp, else compile_cached (compile
+  // when cache_dir is ""). Errors say "seccomp profile: ...".
+  static Result<std::optional<SeccompFilter>> for_spec(const Json& oci_seccomp, const std::string& cache_dir);
 
   // seccomp_load(3). The kernel accepts a filter only from a process that has set
   // no_new_privs or has CAP_SYS_ADMIN in its effective set (seccomp(2)). So:

@@ -21,10 +21,13 @@ struct Step {
   bool (*enabled)(const ContainerContext&) = nullptr;
 };
 
-Result<> run_steps(std::span<const Step> steps, ContainerContext& ctx);
+// Runs `first`, then `then`, numbering them as one list for --trace.
+Result<> run_steps(std::span<const Step> first, std::span<const Step> then, ContainerContext& ctx);
 
-// The steps that run inside the new namespaces, from "wait for the parent" to the last one
-// before execve(2). Defined in runtime/container_steps.cpp.
+// Defined in runtime/container_steps.cpp. A new container: from "wait for the parent"
+// through its mounts and root filesystem (container_steps), then what shapes the process
+// itself up to execve(2) (process_steps), which `exec` shares (runtime/exec.cpp).
 std::span<const Step> container_steps();
+std::span<const Step> process_steps();
 
 }  // namespace berth::runtime

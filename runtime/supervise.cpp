@@ -40,7 +40,7 @@ BlockForwarded::~BlockForwarded() { ::sigprocmask(SIG_SETMASK, &original, nullpt
   // The parent blocked the forwarded signals before clone (so none is lost between clone
   // and supervision); the container's command must start with the mask berth had.
   ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
-  auto r = run_steps(steps, ctx);
+  auto r = run_steps(steps, process_steps(), ctx);
   // Only reached on failure: execve does not return on success.
   send_error(ctx.sync_fd, r.error());
   ::_exit(125);

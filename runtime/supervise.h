@@ -31,7 +31,8 @@ struct BlockForwarded {
 };
 
 // The child after clone: restores berth's original signal mask (the command must start
-// with it) and runs `steps`; only returns... never: it execs, or reports and exits 125.
+// with it), runs `steps` then process_steps(); never returns: it execs, or reports the
+// failed step and exits 125.
 [[noreturn]] void child_main(std::span<const Step> steps, ContainerContext& ctx,
                              const sigset_t& original_mask);
 

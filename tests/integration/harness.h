@@ -229,6 +229,14 @@ inline Result run_command(const std::vector<std::string>& argv,
   return Process::spawn(argv).wait(timeout);
 }
 
+// A new pty pair (master, slave) for a test that plays the user's terminal.
+inline bool open_pty(int& master, int& slave) {
+  master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return false;
+  slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  return slave >= 0;
+}
+
 // Reads the pty master until `needle` appears (or timeout); returns all read so far.
 inline bool read_until(int master, std::string& acc, const std::string& needle,
                 std::chrono::milliseconds timeout) {

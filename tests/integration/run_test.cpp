@@ -162,12 +162,8 @@ TEST_F(RunTest, TmpfsMount) {
 }
 
 TEST_F(RunTest, InteractiveTerminal) {
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  ASSERT_GE(master, 0);
-  ASSERT_EQ(grantpt(master), 0);
-  ASSERT_EQ(unlockpt(master), 0);
-  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  ASSERT_GE(slave, 0);
+  int master = -1, slave = -1;
+  ASSERT_TRUE(open_pty(master, slave));
   Process p = Process::spawn(argv({"run", "--rm", "-it", "busybox", "sh"}), slave);
   close(slave);
   std::string seen;

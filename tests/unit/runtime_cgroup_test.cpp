@@ -228,33 +228,6 @@ TEST_F(CgroupReal, V2DeviceFilterIsEnforced) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "1: /dev/null refused, 2: /dev/zero allowed";
 }
 
-TEST_F(CgroupReal, RemoveStaleCgroups) {
-  std::string keep = unique_name(), stale = unique_name();
-  Guard guard{layout_, {keep, stale}};
-  for (const auto& n : {keep, stale}) {
-    auto cg = Cgroup::create(layout_, n, {});
-    ASSERT_TRUE(cg) << cg.error().message();
-    cg->release();
-  }
-  pid_t pid = fork_sleeper();
-  ASSERT_GT(pid, 0);
-  {
-    auto cg = Cgroup::open(layout_, stale);
-    ASSERT_TRUE(cg);
-    ASSERT_TRUE(cg->add_process(pid));
-  }
-  // Leave every other cgroup alone: other tests may be running.
-  auto removed = remove_stale_cgroups(layout_, [&](const std::string& n) { return n != stale; });
-  ASSERT_TRUE(removed) << removed.error().message();
-  EXPECT_EQ(*removed, std::vector<std::string>{stale});
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFSIGNALED(status));
-  EXPECT_FALSE(Cgroup::open(layout_, stale));
-  auto kept = Cgroup::open(layout_, keep);
-  ASSERT_TRUE(kept);
-  EXPECT_TRUE(kept->destroy());
-}
 
 }  // namespace
 }  // namespace berth::runtime

@@ -446,21 +446,6 @@ TEST(CgroupV2, StatsAndOomFromKernelFiles) {
   EXPECT_TRUE(cg->oom_killed());
 }
 
-TEST(CgroupV2, RemoveStaleKeepsWhatIsAsked) {
-  FakeV2 fake;
-  for (const char* n : {"a", "b", "c"}) {
-    auto cg = Cgroup::create(fake.layout, n, {});
-    ASSERT_TRUE(cg);
-    cg->release();
-  }
-  auto removed = remove_stale_cgroups(fake.layout, [](const std::string& n) { return n == "b"; });
-  ASSERT_TRUE(removed) << removed.error().message();
-  EXPECT_EQ(*removed, (std::vector<std::string>{"a", "c"}));
-  EXPECT_FALSE(path_exists(fake.dir("a")));
-  EXPECT_TRUE(path_exists(fake.dir("b")));
-  EXPECT_FALSE(path_exists(fake.dir("c")));
-}
-
 // ---- a fake v1 tree: one hierarchy per controller, cpu and cpuacct co-mounted ----
 
 TEST(CgroupV1, FakeTreeWritesEachHierarchyAndCopiesCpuset) {

@@ -4,6 +4,7 @@
 // Read: capabilities(7), prctl(2), OCI runtime-spec config.md "process.capabilities".
 // The forked tests read /proc/self/status (CapEff, CapBnd, ...) as the kernel's own witness
 // and report through the exit code, so the test process itself keeps its capabilities.
+#include "runtime_test_util.h"
 #include <gtest/gtest.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -168,15 +169,7 @@ TEST(ParseCapabilities, ErrorsNameTheBadCap) {
 
 // ---- as root, in a forked child -----------------------------------------------------------
 
-// Runs fn in a child process; returns its exit status (or 1000 + signal).
-int run_in_child(const std::function<int()>& fn) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(fn());
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFSIGNALED(status)) return 1000 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
+using berth::runtime::testing::run_in_child;
 
 // "CapEff:\t00000000a80425fb" -> 0xa80425fb.
 uint64_t status_mask(const std::string& status, const std::string& key) {

@@ -6,6 +6,7 @@
 // The forked tests set no_new_privs and load the filter in a child, so the test process
 // stays unfiltered; the child reports through its exit code.
 #include <grp.h>
+#include "runtime_test_util.h"
 #include <gtest/gtest.h>
 #include <linux/keyctl.h>
 #include <sched.h>
@@ -368,14 +369,7 @@ TEST(SeccompFilter, IsMovable) {
 
 // ---- loading it, in a forked child --------------------------------------------------------------
 
-int run_in_child(const std::function<int()>& fn) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(fn());
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFSIGNALED(status)) return 1000 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
+using berth::runtime::testing::run_in_child;
 
 // 0 if the call failed with `want`.
 bool fails_with(long rc, int want) { return rc == -1 && errno == want; }

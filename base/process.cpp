@@ -48,4 +48,10 @@ std::optional<ProcessIdentity> ProcessIdentity::of(pid_t pid) {
   return ProcessIdentity{pid, *start, berth::boot_id()};
 }
 
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "berth";
+}
+
 }  // namespace berth

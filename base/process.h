@@ -24,6 +24,10 @@ Fd open_pidfd(pid_t pid);
 // pidfd_send_signal(2); false with errno set on failure.
 bool pidfd_signal(int pidfd, int sig);
 
+// The running program's path (/proc/self/exe); berth finds its helper programs
+// (berth-shim, berth-dns) next to it.
+std::string self_exe();
+
 // Start time of `pid` in clock ticks after boot; nullopt when no such process exists (or
 // it is a zombie: exited, not yet reaped).
 std::optional<uint64_t> process_start_time(pid_t pid);

@@ -73,9 +73,14 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
   if (!eng) return report(eng.error());
   auto list = eng->containers();
   if (!list) return report(list.error());
+  auto nets = eng->networks().value_or(std::vector<engine::NetworkRecord>{});
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : *list) {
     bool alive = eng->store().is_alive(c);
+    std::vector<std::string> ports;
+    if (alive)
+      for (const auto& p : engine::published_ports(nets, c.id)) ports.push_back(p.to_string());
+    std::string ports_text = join(ports, ", ");
     // docker: a status filter shows non-running containers without -a too.
     if (!all && !alive && filters.empty()) continue;
     auto ok = matches(filters, c, state_of(c, alive));
@@ -92,12 +97,12 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
     if (format == "json") {
       Json j = {{"ID", c.id.substr(0, 12)}, {"Image", c.image}, {"Command", cmd},
                 {"CreatedAt", c.created},   {"Status", status},  {"State", state_of(c, alive)},
-                {"Names", c.name}};
+                {"Names", c.name},          {"Ports", ports_text}};
       std::puts(j.dump().c_str());
       continue;
     }
     rows.push_back({c.id.substr(0, 12), c.image, cmd, human_duration_ago(age < 0 ? 0 : age), status,
-                    "", c.name});
+                    ports_text, c.name});
   }
   if (!quiet && format != "json")
     print_table({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}, rows);
@@ -117,6 +122,35 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   ps->add_option("--format", ps_format, "json: one JSON object per line")
       ->check(CLI::IsMember({"", "json", "table"}));
   ps->callback([&g, exit_code] { *exit_code = list_containers(g, ps_all, ps_quiet, ps_format, ps_filters); });
+
+  auto* port = app.add_subcommand("port", "List port mappings or a specific mapping for the container");
+  static std::string port_container, port_private;
+  port->add_option("container", port_container, "CONTAINER")->required();
+  port->add_option("private_port", port_private, "PRIVATE_PORT[/PROTO]");
+  port->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    auto c = eng->find(port_container);
+    if (!c) return void(*exit_code = report(c.error()));
+    auto nets = eng->networks();
+    if (!nets) return void(*exit_code = report(nets.error()));
+    std::string want = port_private;
+    if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
+    bool any = false;
+    for (const auto& p : engine::published_ports(*nets, c->id)) {
+      std::string key = std::to_string(p.container_port) + "/" + p.protocol;
+      std::string host = p.to_string().substr(0, p.to_string().find("->"));
+      if (want.empty())
+        std::printf("%s -> %s\n", key.c_str(), host.c_str());
+      else if (key == want)
+        std::printf("%s\n", host.c_str());
+      any |= want.empty() || key == want;
+    }
+    if (!any && !want.empty()) {
+      std::fprintf(stderr, "Error: No public port '%s' published for %s\n", want.c_str(), port_container.c_str());
+      *exit_code = 1;
+    }
+  });
 
   auto* rename = app.add_subcommand("rename", "Rename a container");
   static std::string rename_from, rename_to;
@@ -170,6 +204,18 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
     if (!images) return void(*exit_code = report(images.error()));
     if (!images->empty()) std::puts("Deleted Images:");
     for (const auto& i : *images) std::puts(i.c_str());
+  });
+
+  // podman's `system reset`: everything of this state root, gone.
+  auto* reset = system->add_subcommand("reset", "Remove all containers, networks and images, and their state");
+  reset->add_flag("-f,--force", prune_force, "Do not prompt for confirmation");
+  reset->callback([&g, exit_code, confirm] {
+    if (!confirm("  - all containers (running ones are killed)\n  - all networks, their bridges, DNS servers and "
+                 "nftables rules\n  - all images\n  - the state under the root directory\n"))
+      return;
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    if (auto r = eng->reset(); !r) *exit_code = report(r.error());
   });
 
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");

@@ -102,6 +102,32 @@ void register_network_commands(CLI::App& app, Globals& g, int* exit_code) {
     }
   });
 
+  auto* connect = network->add_subcommand("connect", "Connect a container to a network");
+  static std::string connect_net, connect_container;
+  static engine::NetworkRequest connect_req;
+  connect->add_option("--ip", connect_req.ip, "IPv4 address (e.g., 172.30.100.104)");
+  connect->add_option("--alias", connect_req.aliases, "Add network-scoped alias for the container")
+      ->allow_extra_args(false);
+  connect->add_option("network", connect_net, "NETWORK")->required();
+  connect->add_option("container", connect_container, "CONTAINER")->required();
+  connect->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    if (auto r = eng->connect_network(connect_net, connect_container, connect_req); !r) *exit_code = report(r.error());
+  });
+
+  auto* disconnect = network->add_subcommand("disconnect", "Disconnect a container from a network");
+  static std::string disconnect_net, disconnect_container;
+  static bool disconnect_force = false;
+  disconnect->add_flag("-f,--force", disconnect_force, "Force the container to disconnect from a network");
+  disconnect->add_option("network", disconnect_net, "NETWORK")->required();
+  disconnect->add_option("container", disconnect_container, "CONTAINER")->required();
+  disconnect->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    if (!eng) return void(*exit_code = report(eng.error()));
+    if (auto r = eng->disconnect_network(disconnect_net, disconnect_container); !r) *exit_code = report(r.error());
+  });
+
   auto* inspect = network->add_subcommand("inspect", "Display detailed information on one or more networks");
   static std::vector<std::string> inspect_names;
   inspect->add_option("networks", inspect_names, "NETWORK...")->required();

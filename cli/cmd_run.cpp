@@ -26,8 +26,17 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   run->add_option("-h,--hostname", o.hostname, "Container host name");
   run->add_option("--entrypoint", entrypoint, "Overwrite the default ENTRYPOINT of the image");
-  run->add_option("--network,--net", o.network, "Connect a container to a network (none, host, or a network's name)");
+  // Repeatable: collected in extra_networks, the first then moved to `network` (take_networks).
+  run->add_option("--network,--net", o.extra_networks,
+                  "Connect a container to a network (default berth; none, host, container:NAME, a network's name, "
+                  "or name=NAME,alias=A,ip=IP; repeat for more networks)")
+      ->allow_extra_args(false);
   run->add_option("--ip", o.ip, "IPv4 address on that network (e.g., 172.30.100.104)");
+  run->add_option("--network-alias", o.network_aliases, "Add network-scoped alias for the container")
+      ->allow_extra_args(false);
+  run->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")->allow_extra_args(false);
+  run->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
+  run->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);
   run->add_option("--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip, ip may be host-gateway)")->allow_extra_args(false);
   run->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
   run->add_option("--dns-search", o.dns_search, "Set custom DNS search domains")->allow_extra_args(false);
@@ -87,6 +96,13 @@ std::vector<std::string>& container_args() {
   return args;
 }
 
+// The first --network is the container's network (or mode); any others are extra ones.
+void take_networks(engine::RunOptions& o) {
+  if (o.extra_networks.empty()) return;
+  o.network = o.extra_networks.front();
+  o.extra_networks.erase(o.extra_networks.begin());
+}
+
 size_t split_container_args(const CLI::App& run, const std::vector<std::string>& args, size_t start) {
   // docker stops reading its own flags at the image name; so do we. A flag that takes a
   // value ("-e K=V", "--name x") consumes the next word unless given as "--name=x" / "-ex".
@@ -122,6 +138,7 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
   add_run_flags(run, opts, detach, entrypoint);
   run->callback([&g, exit_code] {
     if (!take_image_and_command("run", opts, entrypoint)) return void(*exit_code = 125);
+    take_networks(opts);
     if (opts.tty && !detach && !::isatty(STDIN_FILENO))
       std::fprintf(stderr, "berth: warning: -t given but stdin is not a terminal\n");
     auto warmup = engine::warm_up_container_start(opts);
@@ -146,6 +163,7 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
   add_run_flags(create, create_opts, unused_detach, create_entrypoint);
   create->callback([&g, exit_code] {
     if (!take_image_and_command("create", create_opts, create_entrypoint)) return void(*exit_code = 125);
+    take_networks(create_opts);
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
     auto made = eng->create(create_opts);

@@ -41,7 +41,7 @@ Result<> Engine::recover() {
   for (const auto& id : settled) {
     trace_note("cleaning up after a crash: container " + id.substr(0, 12));
     TRY(runtime::remove_container_cgroup(id));
-    TRY(detach_network(id));
+    TRY(detach_network(id, true));
     if (!path_exists(containers_.storage_dir(id))) TRY(release_addresses(id));
   }
   return {};
@@ -118,9 +118,20 @@ Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec
   }
   in.ip = ip;
   in.network = o.network;
+  if (o.network.rfind("container:", 0) == 0) {
+    // The other container's network namespace, and so its names too (docker does the same).
+    ASSIGN_OR_RETURN(ContainerRecord other, containers_.find(o.network.substr(10)));
+    std::string from = path_join(containers_.storage_dir(other.id), "etc");
+    for (const char* name : {"hosts", "hostname", "resolv.conf"}) {
+      ASSIGN_OR_RETURN(std::string content, read_file(path_join(from, name)));
+      TRY(write_etc(etc, name, content));
+    }
+    return {};
+  }
   if (o.network != "none" && o.network != "host") {
     ASSIGN_OR_RETURN(NetworkRecord net, find_network(o.network));
     in.gateway = net.gateway;
+    in.embedded_dns = net.gateway;
   }
   in.add_hosts = o.add_hosts;
   in.dns = o.dns;
@@ -153,6 +164,11 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
   in.etc_dir = path_join(dir, "etc");
   in.rootfs_dir = containers_.rootfs_dir(rec.id);
   in.netns_path = netns_path(rec.id);
+  if (o.network.rfind("container:", 0) == 0) {  // join the other container's namespace
+    ASSIGN_OR_RETURN(ContainerRecord other, containers_.find(o.network.substr(10)));
+    in.netns_path = netns_path(other.id);
+    if (!path_exists(in.netns_path)) in.netns_path = "/proc/" + std::to_string(other.pid) + "/ns/net";
+  }
   runtime::CgroupLayout layout = runtime::detect_cgroup_layout();
   in.mount_cgroup2 = layout.pure_v2();
   struct rlimit nofile;
@@ -161,8 +177,10 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
   return build_spec(in);
 }
 
-Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_made) {
+Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool half_made) {
+  RunOptions o = given;
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
+  TRY(resolve_network_options(o, image.config));
   TRY(parse_restart_policy(o.restart));
   if (o.remove && parse_restart_policy(o.restart)->name != "no")
     return fail("conflicting options: cannot specify both --restart and --rm");
@@ -171,9 +189,6 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& o, bool half_ma
                             image.config.health_timeout_ns, image.config.health_start_period_ns,
                             image.config.health_retries};
   ASSIGN_OR_RETURN(Healthcheck hc, effective_healthcheck(o, image_hc));
-  if (o.network != "none" && o.network != "host") TRY(find_network(o.network));
-  if (!o.ip.empty() && (o.network == "none" || o.network == "host"))
-    return fail("--ip needs a user-defined network (--network NAME)");
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;
   draft.id = std::string(64, '0');

@@ -26,6 +26,9 @@ namespace berth::engine {
 // the background, overlapping berth's own start-up (runtime/cgroup.h, AttachWarmup).
 runtime::AttachWarmup warm_up_container_start(const RunOptions& o);
 
+// The host ports a running container publishes, from the network records (ps, port).
+std::vector<PortBinding> published_ports(const std::vector<NetworkRecord>& nets, const std::string& id);
+
 // "SIGTERM", "TERM" or "15" -> 15 (docker's --signal, StopSignal).
 Result<int> parse_signal(const std::string& text);
 
@@ -84,6 +87,9 @@ class Engine {
   Result<std::vector<std::string>> prune_containers();
   // Removes every image no container uses; what `rmi` would print for each.
   Result<std::vector<std::string>> prune_images();
+  // podman's `system reset`: every container (killed), network (bridge, DNS server,
+  // rules) and image of this state root, then the state itself (engine/housekeeping.cpp).
+  Result<> reset();
   ContainerStore& store() { return containers_; }
 
   // Bridge networks (engine/networking.cpp).
@@ -92,6 +98,9 @@ class Engine {
   Result<NetworkRecord> find_network(const std::string& name_or_id);
   Result<> remove_network(const std::string& name_or_id);
   Result<std::vector<NetworkRecord>> prune_networks();
+  // docker network connect / disconnect (engine/network_attach.cpp): live when it runs.
+  Result<> connect_network(const std::string& network, const std::string& container, NetworkRequest req);
+  Result<> disconnect_network(const std::string& network, const std::string& container);
 
   // The shim's calls back into the engine (`berth internal ...`, runtime/shim_config.h).
   // The starter: starts the command detached and reports "ok PID" or "error ..." on fd.
@@ -109,6 +118,9 @@ class Engine {
       : root_(std::move(root)), images_(std::move(images)), containers_(root_) {}
   Result<runtime::Spec> make_spec(const RunOptions& o, const oci::ImageRecord& image,
                                   const ContainerRecord& rec);
+  // Checks --network, --ip, -p, -P and --network-alias against each other, and turns -P
+  // into -p entries for the image's EXPOSE (engine/networking.cpp).
+  Result<> resolve_network_options(RunOptions& o, const oci::ImageConfig& image);
   Result<> write_etc_files(const RunOptions& o, const ContainerRecord& rec, const std::string& ip);
   Result<> recover();
   std::string netns_path(const std::string& id) const;
@@ -120,7 +132,22 @@ class Engine {
   Result<> discard(const std::string& id);
   // At each start / when it stops: its netns, veth pair, address and route.
   Result<> attach_network(const ContainerRecord& rec);
-  Result<> detach_network(const std::string& id);
+  // `now`: also delete the veth at once (after a crash), instead of leaving it to the
+  // kernel's release of the namespace.
+  Result<> detach_network(const std::string& id, bool now = false);
+  // The container's endpoints (DNS names; published ports on the first) on networks (id,
+  // aliases), and their removal (from one network, or all).
+  Result<> add_endpoints(const ContainerRecord& rec, const RunOptions& o,
+                         const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
+  Result<> remove_endpoint(const std::string& id, const std::string& network_id = "");
+  Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
+  // The kernel follows the network records: bridges, DNS servers, nftables
+  // (engine/network_sync.cpp). Called under the network store's lock.
+  Result<> sync_networks(const std::vector<NetworkRecord>& all);
+  Result<> sync_dns_server(const NetworkRecord& net, const std::vector<NetworkRecord>& all, bool wanted);
+  Result<> sync_nat(const std::vector<NetworkRecord>& all);
+  std::string dns_dir(const NetworkRecord& net) const;
+  Result<> forget_network(const NetworkRecord& net);
   runtime::RunRequest run_request(const std::string& id) const;
   Result<> spawn_shim(const ContainerRecord& rec);
   // In the forked grandchild of spawn_shim: start the container as our own child, then

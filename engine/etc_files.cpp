@@ -74,16 +74,23 @@ Result<std::string> resolv_conf(const EtcInputs& in) {
     for (const auto& l : split(*in.upstream_resolv, '\n')) kept.push_back(l);
   }
   std::string out;
+  if (!in.embedded_dns.empty()) {
+    out = "# berth: the network's embedded DNS server; it forwards other names to " +
+          (in.dns.empty() ? std::string("the host's nameservers") : join(in.dns, " ")) + "\n";
+    out += "nameserver " + in.embedded_dns + "\n";
+  }
   for (const auto& l : kept) {
     std::string t = trim(l);
     if (t.empty()) continue;
     bool nameserver = t.rfind("nameserver", 0) == 0, search = t.rfind("search", 0) == 0 || t.rfind("domain", 0) == 0,
          options = t.rfind("options", 0) == 0;
-    if ((nameserver && !in.dns.empty()) || (search && !in.dns_search.empty()) || (options && !in.dns_options.empty()))
+    if ((nameserver && (!in.dns.empty() || !in.embedded_dns.empty())) || (search && !in.dns_search.empty()) ||
+        (options && !in.dns_options.empty()))
       continue;  // replaced by the flags
     out += t + "\n";
   }
-  for (const auto& d : in.dns) out += "nameserver " + d + "\n";
+  if (in.embedded_dns.empty())
+    for (const auto& d : in.dns) out += "nameserver " + d + "\n";
   if (!in.dns_search.empty()) out += "search " + join(in.dns_search, " ") + "\n";
   if (!in.dns_options.empty()) out += "options " + join(in.dns_options, " ") + "\n";
   return out;

@@ -18,6 +18,7 @@ struct EtcInputs {
   std::string network = "none";            // none | host | a network's name
   std::vector<std::string> add_hosts;      // --add-host name:ip (or name=ip)
   std::vector<std::string> dns, dns_search, dns_options;
+  std::string embedded_dns;                // the network's DNS server (its gateway), if any
   std::optional<std::string> host_hosts;   // the host's /etc/hosts (for --network host)
   std::optional<std::string> host_resolv;  // the host's /etc/resolv.conf
   std::optional<std::string> upstream_resolv;  // /run/systemd/resolve/resolv.conf, if any
@@ -31,7 +32,9 @@ Result<std::string> hosts_file(const EtcInputs& in);
 // /etc/resolv.conf: --dns/--dns-search/--dns-option when given, else the host's. A loopback
 // nameserver (systemd-resolved's 127.0.0.53 stub) cannot be reached from a container's own
 // network namespace, so it is replaced by resolved's real upstreams when they are known,
-// and dropped otherwise; --network host keeps the host's file as it is.
+// and dropped otherwise; --network host keeps the host's file as it is. On a bridge network
+// the only nameserver is the network's embedded DNS server, which forwards to the host's
+// nameservers or to --dns (docker's behaviour); search and options stay.
 Result<std::string> resolv_conf(const EtcInputs& in);
 
 }  // namespace berth::engine

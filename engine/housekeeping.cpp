@@ -35,6 +35,20 @@ Result<std::vector<std::string>> Engine::prune_containers() {
   return removed;
 }
 
+Result<> Engine::reset() {
+  ASSIGN_OR_RETURN(auto all, containers_.list());
+  std::vector<std::string> ids;
+  for (const auto& c : all) ids.push_back(c.id);
+  for (auto& r : remove_containers(ids, true)) TRY(r);
+  if (path_exists(path_join(root_.storage, "networks"))) {
+    ASSIGN_OR_RETURN(auto nets, networks());
+    for (const auto& n : nets) TRY(forget_network(n));
+  }
+  TRY(prune_networks());  // DNS servers of networks whose records went missing
+  for (const char* dir : {"images", "containers", "networks", "cache"}) TRY(remove_tree(path_join(root_.storage, dir)));
+  return remove_tree(root_.run);
+}
+
 Result<std::vector<std::string>> Engine::prune_images() {
   ASSIGN_OR_RETURN(auto images, images_.list_images());
   ASSIGN_OR_RETURN(auto containers, containers_.list());

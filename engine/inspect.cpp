@@ -26,6 +26,7 @@ Json host_config(const RunOptions& o) {
           {"LogConfig", {{"Type", "json-file"}, {"Config", log_config}}},
           {"Memory", memory},
           {"NetworkMode", o.network},
+          {"PortBindings", o.publish},
           {"PidsLimit", o.pids_limit ? Json(*o.pids_limit) : Json(nullptr)},
           {"Privileged", o.privileged},
           {"ReadonlyRootfs", o.read_only},
@@ -35,7 +36,42 @@ Json host_config(const RunOptions& o) {
           {"Ulimits", o.ulimits}};
 }
 
+// docker's NetworkSettings: per network the address, prefix, gateway and aliases; the
+// published ports as {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}.
+Json network_settings(const ContainerRecord& rec, const RunOptions& o, const std::vector<NetworkRecord>& nets) {
+  Json networks = Json::object(), ports = Json::object();
+  std::string first_ip;
+  for (const auto& net : nets) {
+    auto ip = net.addresses.find(rec.id);
+    if (ip == net.addresses.end()) continue;
+    std::string prefix = net.subnet.substr(net.subnet.find('/') + 1);
+    auto ep = net.endpoints.find(rec.id);
+    Json aliases = o.network_aliases;
+    Json n = {{"NetworkID", net.id},   {"IPAddress", ip->second}, {"IPPrefixLen", std::stoi(prefix)},
+              {"Gateway", net.gateway}, {"Aliases", aliases},      {"MacAddress", ""},
+              {"DNSNames", ep == net.endpoints.end() ? Json(nullptr) : Json(ep->second.names)}};
+    if (auto v6 = net.addresses_v6.find(rec.id); v6 != net.addresses_v6.end()) n["GlobalIPv6Address"] = v6->second;
+    networks[net.name] = n;
+    if (first_ip.empty()) first_ip = ip->second;
+    if (ep == net.endpoints.end()) continue;
+    for (const auto& p : ep->second.ports) {
+      Json& list = ports[std::to_string(p.container_port) + "/" + p.protocol];
+      if (!list.is_array()) list = Json::array();
+      list.push_back({{"HostIp", p.to_json()["HostIp"]}, {"HostPort", std::to_string(p.host_port)}});
+    }
+  }
+  return {{"Networks", networks}, {"IPAddress", first_ip}, {"Ports", ports}};
+}
+
 }  // namespace
+
+std::vector<PortBinding> published_ports(const std::vector<NetworkRecord>& nets, const std::string& id) {
+  std::vector<PortBinding> out;
+  for (const auto& net : nets)
+    if (auto ep = net.endpoints.find(id); ep != net.endpoints.end())
+      out.insert(out.end(), ep->second.ports.begin(), ep->second.ports.end());
+  return out;
+}
 
 Json Engine::inspect(const ContainerRecord& rec) {
   auto o = RunOptions::from_json(rec.options).value_or(RunOptions{});
@@ -96,7 +132,7 @@ Json Engine::inspect(const ContainerRecord& rec) {
           {"HostConfig", host_config(o)},
           {"Config", config},
           {"Mounts", mounts},
-          {"NetworkSettings", {{"Networks", Json::object()}, {"IPAddress", ""}, {"Ports", Json::object()}}}};
+          {"NetworkSettings", network_settings(rec, o, networks().value_or(std::vector<NetworkRecord>{}))}};
 }
 
 }  // namespace berth::engine

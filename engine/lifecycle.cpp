@@ -38,12 +38,6 @@ namespace berth::engine {
 
 namespace {
 
-std::string self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "berth";
-}
-
 // Waits until `done()` or the deadline; true when done.
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   auto end = std::chrono::steady_clock::now() + limit;

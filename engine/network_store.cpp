@@ -132,6 +132,11 @@ Json NetworkRecord::to_json() const {
   Json containers = Json::object();
   for (const auto& [cid, ip] : addresses) containers[cid]["IPv4Address"] = with_prefix(ip, subnet);
   for (const auto& [cid, ip] : addresses_v6) containers[cid]["IPv6Address"] = with_prefix(ip, subnet_v6);
+  for (const auto& [cid, e] : endpoints) {
+    Json ports = Json::array();
+    for (const auto& p : e.ports) ports.push_back(p.to_json());
+    containers[cid]["Endpoint"] = {{"Names", e.names}, {"Ports", ports}, {"Dns", e.dns}};
+  }
   for (auto& [cid, c] : containers.items()) {
     if (!c.contains("IPv4Address")) c["IPv4Address"] = "";
     if (!c.contains("IPv6Address")) c["IPv6Address"] = "";
@@ -180,6 +185,12 @@ Result<NetworkRecord> NetworkRecord::from_json(const Json& j, const std::string&
       std::string v4 = strip(c.value("IPv4Address", "")), v6 = strip(c.value("IPv6Address", ""));
       if (!v4.empty()) r.addresses[cid] = v4;
       if (!v6.empty()) r.addresses_v6[cid] = v6;
+      if (!c.contains("Endpoint")) continue;
+      Endpoint& e = r.endpoints[cid];
+      const Json& ej = c["Endpoint"];
+      e.names = ej.value("Names", std::vector<std::string>{});
+      e.dns = ej.value("Dns", std::vector<std::string>{});
+      for (const Json& p : ej.value("Ports", Json::array())) e.ports.push_back(PortBinding::from_json(p));
     }
     return r;
   } catch (const Json::exception& e) {
@@ -308,14 +319,14 @@ Result<> NetworkStore::save(const NetworkRecord& rec) const {
 }
 
 Result<NetworkStore> NetworkStore::open(const std::string& storage_root,
-                                        const std::vector<std::string>& host_routes) {
+                                        const std::vector<std::string>& host_routes, bool default_root) {
   NetworkStore store(path_join(storage_root, "networks"));
   TRY(make_dirs(store.dir_, 0755));
-  TRY_CTX(store.ensure_default(host_routes), "creating the default network");
+  TRY_CTX(store.ensure_default(host_routes, default_root), "creating the default network");
   return store;
 }
 
-Result<> NetworkStore::ensure_default(const std::vector<std::string>& host_routes) {
+Result<> NetworkStore::ensure_default(const std::vector<std::string>& host_routes, bool default_root) {
   auto has_default = [](const std::vector<NetworkRecord>& all) {
     return std::any_of(all.begin(), all.end(),
                        [](const NetworkRecord& n) { return n.is_default || n.name == kDefaultNetworkName; });
@@ -327,7 +338,7 @@ Result<> NetworkStore::ensure_default(const std::vector<std::string>& host_route
   if (has_default(all)) return {};
   NetworkRecord rec;
   rec.name = kDefaultNetworkName;
-  rec.bridge = kDefaultBridgeName;
+  if (default_root) rec.bridge = kDefaultBridgeName;
   rec.is_default = true;
   TRY(create_locked(std::move(rec), host_routes));
   return {};
@@ -484,6 +495,16 @@ Result<> NetworkStore::release(const std::string& network, const std::string& co
   size_t erased = rec.addresses.erase(container_id) + rec.addresses_v6.erase(container_id);
   if (erased) TRY(save(rec));
   return {};
+}
+
+Result<> NetworkStore::modify(const Change& change, const After& after) {
+  ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(lock_path()));
+  ASSIGN_OR_RETURN(auto all, list());
+  auto before = all;
+  TRY(change(all));
+  for (size_t i = 0; i < all.size() && i < before.size(); i++)
+    if (all[i].to_json() != before[i].to_json()) TRY(save(all[i]));
+  return after ? after(all) : Result<>{};
 }
 
 Result<std::vector<std::string>> NetworkStore::release_all(const std::string& container_id) {

@@ -30,6 +30,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@
 
 #include "base/json.h"
 #include "base/result.h"
+#include "engine/ports.h"
 
 namespace berth::engine {
 
@@ -79,6 +81,15 @@ struct Subnet {
   bool operator==(const Subnet&) const = default;
 };
 
+// A running container's presence on a network: what the embedded DNS answers for it and
+// which host ports lead to it. Exists from its start to its stop (its address lives longer).
+struct Endpoint {
+  std::vector<std::string> names;  // its name, --network-alias values, its short id
+  std::vector<PortBinding> ports;  // -p, with the host ports chosen at start
+  std::vector<std::string> dns;    // --dns: the embedded DNS forwards its queries there
+  bool operator==(const Endpoint&) const = default;
+};
+
 struct NetworkRecord {
   std::string id;  // 64 hex digits
   std::string name;
@@ -96,6 +107,8 @@ struct NetworkRecord {
   std::map<std::string, std::string> options, labels;
   // Allocations: container id -> address (no prefix length).
   std::map<std::string, std::string> addresses, addresses_v6;
+  // Running containers: container id -> endpoint.
+  std::map<std::string, Endpoint> endpoints;
 
   // Shaped like `docker network inspect` (Name, Id, IPAM.Config, Containers with
   // "IPv4Address": "172.18.0.2/16", ...) plus berth's Bridge, MTU and Default.
@@ -111,8 +124,12 @@ class NetworkStore {
   // Creates <storage>/networks and, on the first open, the default network "berth" (its
   // subnet chosen from the pool, avoiding `host_routes` as create() does; the routes are
   // only looked at then).
+  // `default_root`: the system's state root, whose default network's bridge is "berth0";
+  // other roots' (tests') default networks get "br-<id>" like any other, so they never
+  // clash with it.
   static Result<NetworkStore> open(const std::string& storage_root,
-                                   const std::vector<std::string>& host_routes = {});
+                                   const std::vector<std::string>& host_routes = {},
+                                   bool default_root = false);
 
   const std::string& dir() const { return dir_; }
 
@@ -145,9 +162,17 @@ class NetworkStore {
   // the networks it had addresses on.
   Result<std::vector<std::string>> release_all(const std::string& container_id);
 
+  // Endpoints come and go with starts and stops: `change` edits the records (all of them,
+  // under the lock); those it changed are saved, then `after` sees the new state, still
+  // under the lock, so that what follows the state (nftables rules, the DNS records) is
+  // brought up to date in the same order as the state itself.
+  using Change = std::function<Result<>(std::vector<NetworkRecord>&)>;
+  using After = std::function<Result<>(const std::vector<NetworkRecord>&)>;
+  Result<> modify(const Change& change, const After& after);
+
  private:
   explicit NetworkStore(std::string dir) : dir_(std::move(dir)) {}
-  Result<> ensure_default(const std::vector<std::string>& host_routes);
+  Result<> ensure_default(const std::vector<std::string>& host_routes, bool default_root);
   Result<NetworkRecord> create_locked(NetworkRecord wanted, const std::vector<std::string>& host_routes);
   Result<> save(const NetworkRecord& rec) const;
   std::string lock_path() const;

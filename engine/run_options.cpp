@@ -10,6 +10,8 @@ Json RunOptions::to_json() const {
             {"Hostname", hostname},     {"Name", name},            {"AutoRemove", remove},
             {"Tty", tty},               {"OpenStdin", interactive}, {"Init", init},
             {"NetworkMode", network}, {"IPAddress", ip}, {"ExtraHosts", add_hosts},
+            {"Aliases", network_aliases}, {"ExtraNetworks", extra_networks}, {"PortBindings", publish}, {"PublishAllPorts", publish_all},
+            {"ExposedPorts", expose},
             {"Dns", dns}, {"DnsSearch", dns_search}, {"DnsOptions", dns_options},   {"CapAdd", cap_add},       {"CapDrop", cap_drop},
             {"SecurityOpt", security_opt}, {"Privileged", privileged},
             {"ReadonlyRootfs", read_only}, {"Memory", memory},     {"MemorySwap", memory_swap},
@@ -45,6 +47,11 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.init = j.value("Init", false);
     o.network = j.value("NetworkMode", "none");
     o.ip = j.value("IPAddress", "");
+    o.network_aliases = j.value("Aliases", V{});
+    o.extra_networks = j.value("ExtraNetworks", V{});
+    o.publish = j.value("PortBindings", V{});
+    o.publish_all = j.value("PublishAllPorts", false);
+    o.expose = j.value("ExposedPorts", V{});
     o.add_hosts = j.value("ExtraHosts", V{});
     o.dns = j.value("Dns", V{});
     o.dns_search = j.value("DnsSearch", V{});
@@ -156,6 +163,33 @@ Result<Healthcheck> effective_healthcheck(const RunOptions& o, const ImageHealth
   if (h.interval_ns != 0 && h.interval_ns < 1'000'000) return fail("--health-interval must be at least 1ms");
   if (!h.test.empty() && h.command().empty()) return fail("invalid healthcheck test in image", h.test[0]);
   return h;
+}
+
+Result<NetworkRequest> parse_network_request(const std::string& text) {
+  NetworkRequest r;
+  if (text.find('=') == std::string::npos) {
+    r.name = text;
+  } else {
+    for (const auto& part : split(text, ',')) {
+      auto eq = part.find('=');
+      std::string key = part.substr(0, eq), value = eq == std::string::npos ? "" : part.substr(eq + 1);
+      if (key == "name") r.name = value;
+      else if (key == "alias") r.aliases.push_back(value);
+      else if (key == "ip") r.ip = value;
+      else return fail("invalid --network option \"" + key + "\" (name, alias, ip)", text);
+      if (value.empty()) return fail("empty value for \"" + key + "\" in --network", text);
+    }
+  }
+  if (r.name.empty()) return fail("--network without a network name", text);
+  return r;
+}
+
+std::string NetworkRequest::to_string() const {
+  if (ip.empty() && aliases.empty()) return name;
+  std::string out = "name=" + name;
+  for (const auto& a : aliases) out += ",alias=" + a;
+  if (!ip.empty()) out += ",ip=" + ip;
+  return out;
 }
 
 }  // namespace berth::engine

@@ -25,8 +25,16 @@ struct RunOptions {
   bool tty = false;                              // -t
   bool interactive = false;                      // -i
   bool init = false;                             // --init
-  std::string network = "none";                  // --network none|host|NAME (a bridge network)
+  std::string network = "berth";                 // --network none|host|container:NAME|NAME
   std::string ip;                                // --ip: a fixed address on that network
+  std::vector<std::string> network_aliases;      // --network-alias: more DNS names on it
+  std::vector<std::string> extra_networks;       // more bridge networks (a repeated --network;
+                                                 // `network connect`): NAME or docker's long
+                                                 // form name=NAME,alias=A,ip=IP
+  std::vector<std::string> publish;              // -p [ip:][host:]container[/proto] (-P adds
+                                                 // the image's EXPOSE here, at create)
+  bool publish_all = false;                      // -P
+  std::vector<std::string> expose;               // --expose 80[/tcp] (published by -P too)
   std::vector<std::string> add_hosts;            // --add-host name:ip (ip may be host-gateway)
   std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search, --dns-option
   std::vector<std::string> cap_add, cap_drop;
@@ -54,6 +62,14 @@ struct RunOptions {
   Json to_json() const;
   static Result<RunOptions> from_json(const Json& j);
 };
+
+// One --network value: "app", or docker's long form "name=app,alias=web,alias=www,ip=10.1.0.5".
+struct NetworkRequest {
+  std::string name, ip;
+  std::vector<std::string> aliases;
+  std::string to_string() const;  // the long form (or just the name)
+};
+Result<NetworkRequest> parse_network_request(const std::string& text);
 
 // docker's --restart: "no", "always", "unless-stopped", "on-failure" or "on-failure:N".
 struct RestartPolicy {

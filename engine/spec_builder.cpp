@@ -101,7 +101,7 @@ Result<> add_namespaces(runtime::Spec& spec, const RunOptions& o, const std::str
   spec.namespaces = {{"pid", ""}, {"mount", ""}, {"ipc", ""}, {"uts", ""}, {"cgroup", ""}};
   if (o.network == "none")
     spec.namespaces.push_back({"network", ""});
-  else if (o.network != "host")  // a bridge network: the namespace berth prepares (netns/)
+  else if (o.network != "host")  // a bridge network's (netns/), or another container's
     spec.namespaces.push_back({"network", netns_path});
   for (const auto& m : o.uidmap) {
     ASSIGN_OR_RETURN(auto map, runtime::parse_id_mapping(m));

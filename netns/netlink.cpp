@@ -293,6 +293,45 @@ Result<> Netlink::create_veth(const std::string& name, const std::string& peer, 
   return exchange(nlh, name);
 }
 
+Result<> Netlink::create_veth_into(const std::string& name, const std::string& bridge, const std::string& peer,
+                                   int peer_netns_fd, int mtu) {
+  TRY(check_link_name(name));
+  TRY(check_link_name(peer));
+  ASSIGN_OR_RETURN(int bridge_index, link_index(bridge));
+  Request req = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
+  nlmsghdr* nlh = req.nlh();
+  if (mtu > 0) mnl_attr_put_u32(nlh, IFLA_MTU, static_cast<uint32_t>(mtu));
+  mnl_attr_put_u32(nlh, IFLA_MASTER, static_cast<uint32_t>(bridge_index));
+  nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+  nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  nlattr* peer_info = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+  mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg));
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, peer.c_str());
+  mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  if (mtu > 0) mnl_attr_put_u32(nlh, IFLA_MTU, static_cast<uint32_t>(mtu));
+  mnl_attr_nest_end(nlh, peer_info);
+  mnl_attr_nest_end(nlh, data);
+  mnl_attr_nest_end(nlh, linkinfo);
+  trace_syscall("RTM_NEWLINK veth " + quote(name) + " master " + quote(bridge) + " peer " + quote(peer) +
+                " netns fd " + std::to_string(peer_netns_fd) + mtu_text(mtu));
+  return exchange(nlh, name);
+}
+
+Result<> Netlink::set_hairpin(const std::string& name, bool on) {
+  TRY(check_link_name(name));
+  ASSIGN_OR_RETURN(int index, link_index(name));
+  Request req(RTM_SETLINK, 0);
+  auto* ifi = req.put_header<ifinfomsg>();
+  ifi->ifi_family = AF_BRIDGE;  // the bridge driver's own attributes of the port
+  ifi->ifi_index = index;
+  nlattr* info = mnl_attr_nest_start(req.nlh(), IFLA_PROTINFO | NLA_F_NESTED);
+  mnl_attr_put_u8(req.nlh(), IFLA_BRPORT_MODE, on ? 1 : 0);
+  mnl_attr_nest_end(req.nlh(), info);
+  trace_syscall("RTM_SETLINK " + quote(name) + " bridge_slave hairpin " + (on ? "on" : "off"));
+  return exchange(req.nlh(), name);
+}
+
 Result<int> Netlink::link_index(const std::string& name) {
   TRY(check_link_name(name));
   Request req = link_request(RTM_GETLINK, 0, name);

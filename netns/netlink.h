@@ -48,6 +48,15 @@ class Netlink {
   Result<> create_bridge(const std::string& name, int mtu = 0);
   // ip link add NAME [mtu MTU] type veth peer name PEER [mtu MTU]: both ends at once.
   Result<> create_veth(const std::string& name, const std::string& peer, int mtu = 0);
+  // The same in one request, for a container: `name` enslaved to `bridge` at once, and
+  // the peer made directly inside the namespace `peer_netns_fd` (where its name cannot
+  // clash with the host's, so it can be "eth0"). Moving a link between namespaces later
+  // costs an RCU grace period (dev_change_net_namespace); creating it there does not.
+  Result<> create_veth_into(const std::string& name, const std::string& bridge, const std::string& peer,
+                            int peer_netns_fd, int mtu = 0);
+  // Bridge port hairpin mode (IFLA_BRPORT_MODE): lets a frame leave by the port it came
+  // in, so a container reaches its own published port through the host's address.
+  Result<> set_hairpin(const std::string& name, bool on);
 
   // The link's ifindex; an ENOENT error when there is no such link.
   Result<int> link_index(const std::string& name);

@@ -78,7 +78,18 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   bool self_join = !ctx.in_user_namespace && !into;
   if (self_join) ctx.cgroup_task_files = out.cgroup->v1_task_files();
   ctx.joins_cgroup_late = !into && (!self_join || out.cgroup->has_v2());
-  ASSIGN_OR_RETURN(out.pid, clone_container(clone_flags_for(ctx.spec), into, out.pidfd));
+  std::optional<Fd> home;
+  if (ctx.in_user_namespace) {
+    ASSIGN_OR_RETURN(home, enter_network_namespace(ctx.spec));
+  }
+  auto cloned = clone_container(clone_flags_for(ctx.spec), into, out.pidfd);
+  if (home && (!cloned || *cloned != 0)) {
+    if (auto back = return_to_network_namespace(*home); !back) {
+      if (cloned) ::kill(*cloned, SIGKILL);
+      return std::unexpected(back.error());
+    }
+  }
+  ASSIGN_OR_RETURN(out.pid, std::move(cloned));
   if (out.pid == 0) {
     sync.parent.reset();
     ctx.sync_fd = sync.child.get();

@@ -25,7 +25,16 @@ unsigned long clone_flags_for(const Spec& spec);
 // directly in that cgroup (CLONE_INTO_CGROUP, cgroup v2 only). pidfd receives a pidfd.
 Result<pid_t> clone_container(unsigned long flags, std::optional<int> cgroup_fd, Fd& pidfd);
 
-// Step: setns(2) into each namespace of the spec that has a path.
+// Step: setns(2) into each namespace of the spec that has a path (skipping one the process
+// is in already: see enter_network_namespace).
 Result<> join_namespaces(ContainerContext& ctx);
+
+// A child that creates a user namespace cannot join a network namespace that the host's
+// user namespace owns (setns(2) wants CAP_SYS_ADMIN over the namespace's owner, and the
+// child's capabilities now count only inside its own). So the parent's thread enters it
+// before clone, the child is born in it, and the parent goes back: the result is the
+// namespace to return to (none when the spec joins no network namespace by path).
+Result<std::optional<Fd>> enter_network_namespace(const Spec& spec);
+Result<> return_to_network_namespace(const Fd& original);
 
 }  // namespace berth::runtime

@@ -332,10 +332,30 @@ class BerthTest : public ::testing::Test {
 
   void TearDown() override {
     if (root_.empty()) return;
-    // Processes berth left running (the shim, a stuck berth) mention the root.
+    // Processes berth left running (the shim, a stuck berth) mention the root. The DNS
+    // servers of the root's networks live as long as the networks (the default one's
+    // until `system reset`), so they are checked after it.
     auto procs = processes_mentioning(root_);
+    std::erase_if(procs, [](pid_t p) { return slurp("/proc/" + std::to_string(p) + "/cmdline").find("berth-dns") != std::string::npos; });
     EXPECT_TRUE(procs.empty()) << "leak: " << procs.size() << " process(es) still mention "
                                << root_ << ", first pid " << (procs.empty() ? 0 : procs[0]);
+    for (pid_t p : procs) kill(p, SIGKILL);
+    // Everything of the root's networks: bridges, DNS servers, the nftables table.
+    std::vector<std::string> bridges;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root_ + "/networks", ec)) {
+      if (e.path().extension() != ".json") continue;
+      auto j = nlohmann::json::parse(slurp(e.path().string()), nullptr, false);
+      if (j.is_object()) bridges.push_back(j.value("Bridge", ""));
+    }
+    if (fs::exists(root_ + "/networks")) {
+      Result reset = berth({"system", "reset", "-f"});
+      EXPECT_EQ(reset.code, 0) << describe(reset);
+    }
+    for (const auto& b : bridges) EXPECT_FALSE(fs::exists("/sys/class/net/" + b)) << "leak: bridge " << b;
+    procs = processes_mentioning(root_);
+    EXPECT_TRUE(procs.empty()) << "leak: " << procs.size() << " process(es) still mention " << root_
+                               << " after system reset, first pid " << (procs.empty() ? 0 : procs[0]);
     for (pid_t p : procs) kill(p, SIGKILL);
     // Cgroups created during the test and not removed.
     std::vector<std::string> leaked;
@@ -349,7 +369,7 @@ class BerthTest : public ::testing::Test {
     EXPECT_TRUE(mounts.empty()) << "leak: mount " << (mounts.empty() ? "" : mounts[0]) << " ("
                                 << mounts.size() << " in all)";
     for (const auto& m : mounts) umount2(m.c_str(), MNT_DETACH);
-    std::error_code ec;
+    ec.clear();
     fs::remove_all(root_, ec);
     EXPECT_FALSE(ec) << "leak: cannot remove " << root_ << ": " << ec.message();
   }

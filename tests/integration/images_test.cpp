@@ -116,6 +116,7 @@ TEST_F(ImagesTest, SaveThenLoadIntoAFreshRootKeepsTheImageId) {
   Result cat = run_command({kBerth, "--root", root2, "run", "--rm", "berth-test/layers"});
   EXPECT_EQ(cat.code, 0) << describe(cat);
   EXPECT_EQ(cat.out, "keep: from layer 2\n");
+  EXPECT_EQ(run_command({kBerth, "--root", root2, "system", "reset", "-f"}).code, 0);
 }
 
 TEST_F(ImagesTest, ImportRootfsTarball) {

@@ -263,6 +263,7 @@ TEST_F(LifecycleTest, RebootBringsBackAlwaysContainersThroughStartAll) {
     for (const auto& cg : berth_cgroups())
       if (cg.ends_with("/" + id)) kill_cgroup(cg);
   std::this_thread::sleep_for(200ms);
+  for (const auto& m : mounts_under(root_ + "/run")) umount2(m.c_str(), MNT_DETACH);  // the netns files
   fs::remove_all(root_ + "/run");
   for (const auto& c : ps_all()) EXPECT_EQ(c["State"], "exited") << c.dump();
   // What berth.service runs at boot.

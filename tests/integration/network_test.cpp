@@ -70,12 +70,15 @@ TEST_F(NetworkTest, ContainersReachEachOtherOverTheBridge) {
   EXPECT_NE(removing.err.find("active endpoints"), std::string::npos) << describe(removing);
   // Stop and start: the same address, wired again.
   EXPECT_EQ(berth({"stop", "-t", "1", "srv"}).code, 0);
+  // The kernel removes the veth with the namespace, in the background.
+  for (int i = 0; i < 100 && !our_veths().empty(); i++) std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(our_veths().empty()) << "a stopped container has no veth";
   EXPECT_EQ(berth({"start", "srv"}).code, 0);
   Result again = berth({"run", "--rm", "--network", "app", "busybox", "sh", "-c",
                         "for i in 1 2 3 4 5 6 7 8 9 10; do nc 10.231.2.50 7000 && exit 0; sleep 0.2; done; exit 1"});
   EXPECT_EQ(again.code, 0) << describe(again);
   EXPECT_EQ(berth({"rm", "-f", "srv"}).code, 0);
+  for (int i = 0; i < 100 && !our_veths().empty(); i++) std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(our_veths().empty());
   EXPECT_TRUE(fs::is_empty(root_ + "/run/netns")) << "namespace files left";
   EXPECT_EQ(berth({"network", "rm", "app"}).code, 0);

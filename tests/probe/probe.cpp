@@ -14,11 +14,16 @@
 //   probe signal-wait            prints "ready"; on SIGTERM prints "got SIGTERM", exits 42
 //   probe cgroup                 /proc/self/cgroup
 //   probe ls-owner PATH          owner=<uid>:<gid>
+//   probe udp-echo PORT          answers each UDP datagram on PORT with "echo <sender ip> <data>"
+//   probe tcp-peer PORT          serves TCP on PORT: each connection gets "peer <its ip>\n"
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -240,9 +245,51 @@ int cmd_ls_owner(const char* path) {
   return 0;
 }
 
+int bound_socket(int type, int port) {
+  int s = socket(AF_INET, type, 0);
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a {};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    std::printf("bind=%s\n", errno_name(errno));
+    std::exit(1);
+  }
+  return s;
+}
+
+int cmd_udp_echo(int port) {
+  int s = bound_socket(SOCK_DGRAM, port);
+  for (;;) {
+    char buf[1024];
+    struct sockaddr_in from {};
+    socklen_t len = sizeof from;
+    ssize_t n = recvfrom(s, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n < 0) continue;
+    std::string reply = std::string("echo ") + inet_ntoa(from.sin_addr) + " " + std::string(buf, static_cast<size_t>(n));
+    sendto(s, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+  }
+}
+
+int cmd_tcp_peer(int port) {
+  int s = bound_socket(SOCK_STREAM, port);
+  listen(s, 16);
+  for (;;) {
+    struct sockaddr_in from {};
+    socklen_t len = sizeof from;
+    int c = accept(s, reinterpret_cast<sockaddr*>(&from), &len);
+    if (c < 0) continue;
+    std::string reply = std::string("peer ") + inet_ntoa(from.sin_addr) + "\n";
+    ssize_t ignored = write(c, reply.data(), reply.size());
+    (void)ignored;
+    close(c);
+  }
+}
+
 int usage() {
   std::fputs("usage: probe status|mount|keyctl|write PATH TEXT|read PATH|alloc MB|"
-             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH\n",
+             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH|udp-echo PORT|tcp-peer PORT\n",
              stderr);
   return 2;
 }
@@ -266,6 +313,8 @@ int main(int argc, char** argv) {
   else if (cmd == "signal-wait") rc = cmd_signal_wait();
   else if (cmd == "cgroup") rc = cat("/proc/self/cgroup");
   else if (cmd == "ls-owner" && argc == 3) rc = cmd_ls_owner(argv[2]);
+  else if (cmd == "udp-echo" && argc == 3) rc = cmd_udp_echo(std::atoi(argv[2]));
+  else if (cmd == "tcp-peer" && argc == 3) rc = cmd_tcp_peer(std::atoi(argv[2]));
   else return usage();
   std::fflush(stdout);
   return rc;

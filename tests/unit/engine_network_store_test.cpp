@@ -140,8 +140,12 @@ TEST(NetworkStore, DefaultNetworkPresentAndProtected) {
   EXPECT_TRUE(def.is_default);
   EXPECT_EQ(def.subnet, "172.18.0.0/16");
   EXPECT_EQ(def.gateway, "172.18.0.1");
-  EXPECT_EQ(def.bridge, "berth0");
+  EXPECT_EQ(def.bridge, "br-" + def.id.substr(0, 12)) << "berth0 is only the system root's";
   EXPECT_EQ(def.id.size(), 64u);
+  TempDir system;
+  auto sys = NetworkStore::open(system.path(), {}, true);
+  ASSERT_TRUE(sys);
+  EXPECT_EQ(sys->find("berth")->bridge, "berth0");
 
   for (bool force : {false, true}) {
     auto rm = store.remove("berth", force);

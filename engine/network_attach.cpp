@@ -1,0 +1,334 @@
+// A container's side of bridge networks: its addresses (allocated at create, released at
+// rm), and at each start, per network, an endpoint in the network's record (its DNS names
+// and published ports; it brings the bridge, the DNS server and the NAT rules:
+// engine/network_sync.h) and a veth pair: one end on the bridge, the other created inside
+// the container's network namespace as eth0, eth1, ... with its address. The first network
+// also gives the default route. `network connect/disconnect` do the same for one network
+// while the container runs.
+//
+// Read: veth(4), ip-link(8) "bridge_slave", network_namespaces(7).
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "base/fs.h"
+#include "base/trace.h"
+#include "engine/engine.h"
+#include "engine/network_sync.h"
+#include "netns/netlink.h"
+#include "netns/netns.h"
+
+namespace berth::engine {
+
+namespace {
+
+bool is_bridge_network(const std::string& mode) {
+  return mode != "none" && mode != "host" && mode.rfind("container:", 0) != 0;
+}
+
+// Host-side interface names fit IFNAMSIZ (15) and never collide across state roots:
+// container ids are random, and 11 hex digits of them are plenty on one host. The first
+// network's is "vb" + 11 digits; another network's "vx" + 8 of the container's and 4 of the
+// network's id, so that connect and disconnect never renumber the others.
+std::string host_veth(const std::string& id) { return "vb" + id.substr(0, 11); }
+std::string extra_veth(const std::string& id, const std::string& net_id) {
+  return "vx" + id.substr(0, 8) + net_id.substr(0, 4);
+}
+
+std::string prefix_of(const std::string& cidr) { return cidr.substr(cidr.find('/') + 1); }
+
+// The bridge networks a container is on: its first network (with --ip and
+// --network-alias) and the extra ones, long forms parsed.
+Result<std::vector<NetworkRequest>> bridge_requests(const RunOptions& o) {
+  std::vector<NetworkRequest> out;
+  if (!is_bridge_network(o.network)) return out;
+  out.push_back(NetworkRequest{o.network, o.ip, o.network_aliases});
+  for (const auto& text : o.extra_networks) {
+    ASSIGN_OR_RETURN(NetworkRequest r, parse_network_request(text));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Inside the namespace (the calling thread is in it): the interface's address(es), up,
+// and for the first network the default route(s).
+Result<> configure_inside(netns::Netlink& in, const std::string& ifname, const NetworkRecord& net,
+                          const std::string& id, bool first) {
+  auto ip = net.addresses.find(id);
+  if (ip == net.addresses.end()) return fail("no address on network " + net.name + " for container", id.substr(0, 12));
+  TRY(in.add_address(ifname, ip->second + "/" + prefix_of(net.subnet)));
+  TRY(in.set_up(ifname));
+  if (first && !net.internal) TRY(in.add_default_route(net.gateway));
+  if (auto v6 = net.addresses_v6.find(id); v6 != net.addresses_v6.end()) {
+    TRY(in.add_address(ifname, v6->second + "/" + prefix_of(net.subnet_v6)));
+    if (first && !net.internal && !net.gateway_v6.empty()) TRY(in.add_default_route(net.gateway_v6));
+  }
+  return {};
+}
+
+// One veth pair: `host` on the network's bridge, `inside` in the namespace at `path`.
+Result<> plug_veth(netns::Netlink& nl, const std::string& path, const std::string& host, const std::string& inside,
+                   const NetworkRecord& net) {
+  // The veth of an earlier run, if the kernel has not finished freeing its namespace.
+  if (nl.link_exists(host)) TRY(nl.delete_link(host));
+  {
+    ASSIGN_OR_RETURN(Fd ns, open_fd(path, O_RDONLY));
+    TRY(nl.create_veth_into(host, net.bridge, inside, ns.get(), net.mtu));
+  }
+  TRY(nl.set_hairpin(host, true));  // so it reaches its own published ports
+  return nl.set_up(host);
+}
+
+}  // namespace
+
+Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& image) {
+  if (o.network.find('=') != std::string::npos) {  // docker's long form for the first network
+    ASSIGN_OR_RETURN(NetworkRequest r, parse_network_request(o.network));
+    if (!r.ip.empty() && !o.ip.empty() && r.ip != o.ip) return fail("conflicting options: --ip and ip= in --network");
+    o.network = r.name;
+    if (!r.ip.empty()) o.ip = r.ip;
+    o.network_aliases.insert(o.network_aliases.end(), r.aliases.begin(), r.aliases.end());
+  }
+  bool bridge = is_bridge_network(o.network);
+  if (bridge) TRY(find_network(o.network));
+  if (!o.extra_networks.empty() && !bridge)
+    return fail("conflicting options: --network " + o.network + " cannot be combined with other networks");
+  std::vector<std::string> seen = {o.network};
+  for (auto& text : o.extra_networks) {
+    ASSIGN_OR_RETURN(NetworkRequest r, parse_network_request(text));
+    if (!is_bridge_network(r.name)) return fail("conflicting options: --network " + r.name + " cannot be an extra network");
+    ASSIGN_OR_RETURN(NetworkRecord net, find_network(r.name));
+    if (std::find(seen.begin(), seen.end(), net.name) != seen.end())
+      return fail("container is connected to network " + net.name + " twice");
+    seen.push_back(net.name);
+    r.name = net.name;
+    text = r.to_string();
+  }
+  if (o.network.rfind("container:", 0) == 0) {
+    ASSIGN_OR_RETURN(ContainerRecord other, containers_.find(o.network.substr(10)));
+    if (!containers_.is_alive(other))
+      return fail("cannot join the network of a container that is not running", other.name);
+    if (!o.publish.empty() || o.publish_all) return fail("conflicting options: port publishing and the container type network mode");
+    if (!o.hostname.empty()) return fail("conflicting options: hostname and the network mode");
+  }
+  if (!bridge && !o.ip.empty()) return fail("--ip needs a user-defined network (--network NAME)");
+  if (!bridge && !o.network_aliases.empty()) return fail("--network-alias needs a user-defined network (--network NAME)");
+  if (o.network == "host") o.publish.clear();  // docker: "Published ports are discarded when using host network mode"
+  if (o.publish_all) {
+    std::vector<std::string> exposed = image.exposed_ports;
+    exposed.insert(exposed.end(), o.expose.begin(), o.expose.end());
+    for (const auto& e : exposed) {
+      TRY_CTX(parse_exposed(e), "EXPOSE of the image");
+      o.publish.push_back(e);  // "80/tcp": an ephemeral host port
+    }
+    o.publish_all = false;
+  }
+  if (!bridge && !o.publish.empty()) return fail("published ports need a bridge network (--network NAME), not " + o.network);
+  TRY(port_requests(o));
+  return {};
+}
+
+Result<std::string> Engine::allocate_address(const RunOptions& o, const std::string& id) {
+  ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
+  if (requests.empty()) return std::string();
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  std::string first;
+  for (const auto& r : requests) {
+    ASSIGN_OR_RETURN(NetworkRecord net, store->find(r.name));
+    ASSIGN_OR_RETURN(std::string ip, store->allocate(net.id, id, r.ip));
+    if (first.empty()) first = ip;
+  }
+  return first;
+}
+
+Result<> Engine::release_addresses(const std::string& id) {
+  if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  TRY(store->release_all(id));
+  return {};
+}
+
+Result<std::vector<PortRequest>> Engine::port_requests(const RunOptions& o) {
+  std::vector<PortRequest> out;
+  for (const auto& spec : o.publish) {
+    ASSIGN_OR_RETURN(auto r, parse_publish(spec));
+    out.insert(out.end(), r.begin(), r.end());
+  }
+  return out;
+}
+
+// Publishes the container on its networks: its DNS names there, and on the first network
+// its host ports, chosen under the store's lock so that two containers never get the same
+// port; the bridges, DNS servers and NAT rules follow (engine/network_sync.h).
+// `ports`: false for a network added by `network connect`.
+Result<> Engine::add_endpoints(const ContainerRecord& rec, const RunOptions& o,
+                               const std::vector<std::pair<std::string, std::vector<std::string>>>& nets,
+                               bool ports) {
+  std::vector<PortRequest> requests;
+  if (ports) {
+    ASSIGN_OR_RETURN(requests, port_requests(o));
+  }
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  return store->modify(
+      [&](std::vector<NetworkRecord>& all) -> Result<> {
+        std::vector<PortBinding> taken;
+        for (const auto& n : all)
+          for (const auto& [cid, other] : n.endpoints)
+            if (cid != rec.id) taken.insert(taken.end(), other.ports.begin(), other.ports.end());
+        ASSIGN_OR_RETURN(std::vector<PortBinding> bound, choose_host_ports(requests, taken));
+        for (size_t i = 0; i < nets.size(); i++) {
+          Endpoint e;
+          if (!rec.name.empty()) e.names.push_back(rec.name);
+          for (const auto& a : nets[i].second)
+            if (std::find(e.names.begin(), e.names.end(), a) == e.names.end()) e.names.push_back(a);
+          e.names.push_back(rec.id.substr(0, 12));
+          e.dns = o.dns;
+          if (i == 0) e.ports = bound;
+          for (auto& n : all)
+            if (n.id == nets[i].first) n.endpoints[rec.id] = e;
+        }
+        return {};
+      },
+      [&](const std::vector<NetworkRecord>& all) { return sync_networks(all); });
+}
+
+Result<> Engine::remove_endpoint(const std::string& id, const std::string& network_id) {
+  if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  bool changed = false;
+  return store->modify(
+      [&](std::vector<NetworkRecord>& all) -> Result<> {
+        for (auto& n : all)
+          if (network_id.empty() || n.id == network_id) changed |= n.endpoints.erase(id) > 0;
+        return {};
+      },
+      [&](const std::vector<NetworkRecord>& all) { return changed ? sync_networks(all) : Result<>{}; });
+}
+
+Result<> Engine::attach_network(const ContainerRecord& rec) {
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
+  if (requests.empty()) return {};
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  std::vector<NetworkRecord> nets;
+  std::vector<std::pair<std::string, std::vector<std::string>>> endpoints;
+  for (size_t i = 0; i < requests.size(); i++) {
+    ASSIGN_OR_RETURN(NetworkRecord net, store->find(requests[i].name));
+    auto ip = net.addresses.find(rec.id);
+    if (ip == net.addresses.end()) return fail("no address on network " + net.name + " for container", rec.name);
+    trace_note("network " + net.name + ": " + ip->second + " on bridge " + net.bridge + " as eth" + std::to_string(i));
+    endpoints.emplace_back(net.id, i == 0 ? o.network_aliases : requests[i].aliases);
+    nets.push_back(std::move(net));
+  }
+  TRY(detach_network(rec.id, true));  // what a crash may have left
+  // First the endpoints: they make the bridges exist and keep them while we are on them.
+  TRY(add_endpoints(rec, o, endpoints, true));
+  ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+  std::string path = netns_path(rec.id);
+  TRY(netns::create_netns(path, false));
+  for (size_t i = 0; i < nets.size(); i++)
+    TRY(plug_veth(nl, path, i == 0 ? host_veth(rec.id) : extra_veth(rec.id, nets[i].id), "eth" + std::to_string(i),
+                  nets[i]));
+  // Inside: each ethN with its address, lo, and the way out through the first gateway.
+  ASSIGN_OR_RETURN(netns::InNetns inside, netns::InNetns::enter(path));
+  ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
+  TRY(in.set_up("lo"));
+  for (size_t i = 0; i < nets.size(); i++) TRY(configure_inside(in, "eth" + std::to_string(i), nets[i], rec.id, i == 0));
+  return inside.leave();
+}
+
+Result<> Engine::detach_network(const std::string& id, bool now) {
+  std::string path = netns_path(id);
+  if (path_exists(path)) {
+    // Once its last process is gone, the kernel frees the namespace, and its ethN with the
+    // host's ends of the pairs, in the background; deleting the veths here would make berth
+    // wait for an RCU grace period (~15 ms here) each. After a crash, something may still
+    // hold the namespace: then delete them now.
+    if (now) {
+      ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+      TRY(nl.delete_link(host_veth(id)));
+      for (const auto& l : nl.list_links("vx" + id.substr(0, 8)).value_or(std::vector<std::string>{}))
+        TRY(nl.delete_link(l));
+    }
+    TRY(netns::remove_netns(path));
+  }
+  return remove_endpoint(id);
+}
+
+Result<> Engine::connect_network(const std::string& network, const std::string& container, NetworkRequest req) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(container));
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  if (!is_bridge_network(o.network))
+    return fail("container sharing a network namespace (--network " + o.network + ") cannot be connected to another network");
+  ASSIGN_OR_RETURN(NetworkRecord net, find_network(network));
+  ASSIGN_OR_RETURN(auto current, bridge_requests(o));
+  for (const auto& r : current) {
+    ASSIGN_OR_RETURN(NetworkRecord on, find_network(r.name));
+    if (on.id == net.id) return fail("endpoint with name " + rec.name + " already exists in network " + net.name);
+  }
+  req.name = net.name;
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  ASSIGN_OR_RETURN(std::string ip, store->allocate(net.id, rec.id, req.ip));
+  o.extra_networks.push_back(req.to_string());
+  auto saved = containers_.update(rec.id, [&](ContainerRecord& r) -> Result<> {
+    r.options = o.to_json();
+    return {};
+  });
+  if (!saved) {
+    (void)store->release(net.id, rec.id);
+    return std::unexpected(saved.error());
+  }
+  if (!containers_.is_alive(rec) || !path_exists(netns_path(rec.id))) return {};  // wired at its next start
+  ASSIGN_OR_RETURN(net, find_network(net.id));  // with the address
+  TRY(add_endpoints(rec, o, {{net.id, req.aliases}}, false));
+  ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+  std::string path = netns_path(rec.id);
+  // The next free ethN inside.
+  ASSIGN_OR_RETURN(netns::InNetns probe, netns::InNetns::enter(path));
+  std::string ifname;
+  {
+    ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
+    for (int i = 1; ifname.empty(); i++)
+      if (!in.link_exists("eth" + std::to_string(i))) ifname = "eth" + std::to_string(i);
+  }
+  TRY(probe.leave());
+  TRY(plug_veth(nl, path, extra_veth(rec.id, net.id), ifname, net));
+  ASSIGN_OR_RETURN(netns::InNetns inside, netns::InNetns::enter(path));
+  ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
+  TRY(configure_inside(in, ifname, net, rec.id, false));
+  trace_note("network " + net.name + ": " + ip + " as " + ifname);
+  return inside.leave();
+}
+
+Result<> Engine::disconnect_network(const std::string& network, const std::string& container) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(container));
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  ASSIGN_OR_RETURN(NetworkRecord net, find_network(network));
+  if (is_bridge_network(o.network)) {
+    ASSIGN_OR_RETURN(NetworkRecord first, find_network(o.network));
+    if (first.id == net.id)
+      return fail("disconnecting a container from its first network (" + net.name + ") is not supported yet");
+  }
+  auto it = std::find_if(o.extra_networks.begin(), o.extra_networks.end(), [&](const std::string& text) {
+    auto r = parse_network_request(text);
+    return r && (r->name == net.name || r->name == net.id);
+  });
+  if (it == o.extra_networks.end())
+    return fail("container " + rec.name + " is not connected to network " + net.name);
+  o.extra_networks.erase(it);
+  if (containers_.is_alive(rec)) {
+    ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+    TRY(nl.delete_link(extra_veth(rec.id, net.id)));  // its peer inside goes with it
+  }
+  TRY(remove_endpoint(rec.id, net.id));
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  TRY(store->release(net.id, rec.id));
+  TRY(containers_.update(rec.id, [&](ContainerRecord& r) -> Result<> {
+    r.options = o.to_json();
+    return {};
+  }));
+  return {};
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,266 @@
+// The embedded DNS, published ports and NAT, with real namespaces: names and aliases,
+// forwarding to an upstream resolver in a namespace the test made, masquerade, DNAT from
+// the host and from a "remote" client namespace, isolation, internal networks, the
+// container: network mode, and cleanup after kill -9.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "engine/network_sync.h"
+#include "harness.h"
+#include "netns_fixture.h"
+
+namespace berth_it {
+namespace {
+
+std::string trim_copy(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+class BridgeTest : public BusyboxTest {
+ protected:
+  // One request/answer over TCP or UDP to 127.0.0.1:port, retried until `deadline`.
+  static std::string ask(int type, uint16_t port, const std::string& msg, std::chrono::milliseconds deadline = 5s) {
+    auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+      int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+      struct timeval tv = {0, 300000};
+      setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      struct sockaddr_in a = {};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(port);
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      std::string got;
+      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        if (!msg.empty()) (void)!write(s, msg.data(), msg.size());
+        char buf[512];
+        ssize_t n = read(s, buf, sizeof buf);
+        if (n > 0) got.assign(buf, static_cast<size_t>(n));
+      }
+      close(s);
+      if (!got.empty()) return got;
+      std::this_thread::sleep_for(100ms);
+    }
+    return "";
+  }
+
+  std::string table() const { return berth::engine::nat_table_name(root_, false); }
+  bool table_exists() { return run_command({"/usr/sbin/nft", "list", "table", "inet", table()}).code == 0; }
+  std::string rules() { return run_command({"/usr/sbin/nft", "list", "table", "inet", table()}).out; }
+
+  std::string bridge_of(const std::string& net) {
+    Result r = berth({"network", "inspect", net});
+    EXPECT_EQ(r.code, 0) << describe(r);
+    return nlohmann::json::parse(r.out)[0].value("Bridge", "");
+  }
+  static bool link_exists(const std::string& name) { return fs::exists("/sys/class/net/" + name); }
+
+  // A busybox loop that answers every TCP connection on `port` with `text`.
+  static std::string serve(const std::string& text, int port) {
+    return "while :; do echo " + text + " | nc -l -p " + std::to_string(port) + "; done";
+  }
+};
+
+TEST_F(BridgeTest, NamesAliasesAndReverseLookupsWithNoStaleAnswer) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.10.0/24", "app"}).code, 0);
+  Result web = berth({"run", "-d", "--name", "web", "--network", "app", "--network-alias", "www", "busybox", "sh",
+                      "-c", serve("hello-web", 7000)});
+  ASSERT_EQ(web.code, 0) << describe(web);
+  Result client = berth({"run", "--rm", "--network", "app", "busybox", "sh", "-c",
+                         "cat /etc/resolv.conf; nslookup web; nslookup www; nslookup 10.231.10.2; nc web 7000"});
+  EXPECT_EQ(client.code, 0) << describe(client);
+  EXPECT_NE(client.out.find("nameserver 10.231.10.1"), std::string::npos) << client.out;
+  EXPECT_NE(client.out.find("Address: 10.231.10.2"), std::string::npos) << client.out;
+  EXPECT_NE(client.out.find("name = web"), std::string::npos) << "PTR: " << client.out;
+  EXPECT_NE(client.out.find("hello-web"), std::string::npos) << client.out;
+  EXPECT_EQ(berth({"rm", "-f", "web"}).code, 0);
+  Result after = berth({"run", "--rm", "--network", "app", "busybox", "sh", "-c", "nslookup web"});
+  EXPECT_NE(after.code, 0) << "no answer for a removed container: " << describe(after);
+  EXPECT_NE(after.out.find("NXDOMAIN"), std::string::npos) << describe(after);
+  EXPECT_EQ(after.out.find("10.231.10.2"), std::string::npos) << after.out;
+  std::string br = bridge_of("app");
+  EXPECT_TRUE(link_exists(br)) << "the bridge stays with the network";
+  EXPECT_FALSE(processes_mentioning(root_ + "/run/dns").empty()) << "and so does its DNS server";
+  EXPECT_EQ(berth({"network", "rm", "app"}).code, 0);
+  EXPECT_FALSE(link_exists(br));
+  EXPECT_TRUE(processes_mentioning(root_ + "/run/dns").empty()) << "the DNS server goes with the network";
+}
+
+TEST_F(BridgeTest, DefaultNetworkHasDnsToo) {
+  Result a = berth({"run", "-d", "--name", "alpha", "busybox", "sh", "-c", serve("on-default", 7000)});
+  ASSERT_EQ(a.code, 0) << describe(a);
+  Result b = berth({"run", "--rm", "busybox", "sh", "-c", "ip -4 addr show eth0; nc alpha 7000"});
+  EXPECT_EQ(b.code, 0) << describe(b);
+  EXPECT_NE(b.out.find("on-default"), std::string::npos) << b.out;
+  Result inspect = berth({"inspect", "--format", "{{.HostConfig.NetworkMode}}", "alpha"});
+  EXPECT_EQ(trim_copy(inspect.out), "berth") << describe(inspect);
+  EXPECT_EQ(berth({"rm", "-f", "alpha"}).code, 0);
+}
+
+TEST_F(BridgeTest, UpstreamsThroughMasqueradeAndInternalNetworks) {
+  TestNetns up("up", "10.231.99.1/24", "10.231.99.2/24");
+  ASSERT_TRUE(up.ok()) << up.error();
+  // The "internet": a resolver (berth-dns itself, knowing one name) and a TCP service
+  // that tells each client which address it came from.
+  std::string dns_dir = root_ + "/upstream-dns";
+  fs::create_directories(dns_dir);
+  std::ofstream(dns_dir + "/records") << "forward no\nhost 10.231.99.2 upstream.example.test\n";
+  Process resolver = up.spawn({std::string(BERTH_BUILD_DIR) + "/berth-dns", dns_dir, "10.231.99.2"});
+  Process service = up.spawn({kProbe, "tcp-peer", "9000"});
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.12.0/24", "app"}).code, 0);
+  Result out = berth({"run", "--rm", "--network", "app", "--dns", "10.231.99.2", "busybox", "sh", "-c",
+                      "for i in 1 2 3 4 5; do nslookup upstream.example.test && break; sleep 0.2; done;"
+                      "for i in 1 2 3 4 5; do nc 10.231.99.2 9000 && exit 0; sleep 0.2; done; exit 1"});
+  EXPECT_EQ(out.code, 0) << describe(out);
+  EXPECT_NE(out.out.find("Address: 10.231.99.2"), std::string::npos) << "forwarded to --dns: " << out.out;
+  EXPECT_NE(out.out.find("peer 10.231.99.1"), std::string::npos) << "masqueraded: " << out.out;
+  // An internal network has no way out.
+  ASSERT_EQ(berth({"network", "create", "--internal", "--subnet", "10.231.13.0/24", "closed"}).code, 0);
+  Result shut = berth({"run", "--rm", "--network", "closed", "busybox", "sh", "-c",
+                       "ip route; nc -w 1 10.231.99.2 9000"});
+  EXPECT_NE(shut.code, 0) << describe(shut);
+  EXPECT_EQ(shut.out.find("peer"), std::string::npos) << shut.out;
+  EXPECT_EQ(shut.out.find("default"), std::string::npos) << "no default route: " << shut.out;
+  resolver.signal(SIGKILL);
+  service.signal(SIGKILL);
+  EXPECT_TRUE(table_exists());
+  EXPECT_EQ(berth({"network", "rm", "app", "closed"}).code, 0);
+  EXPECT_FALSE(table_exists()) << "no bridges, no rules";
+}
+
+TEST_F(BridgeTest, PublishedPortsFromTheHostAndARemoteClient) {
+  TestNetns remote("cl", "10.231.98.1/24", "10.231.98.2/24");
+  ASSERT_TRUE(remote.ok()) << remote.error();
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.14.0/24", "app"}).code, 0);
+  Result srv = berth({"run", "-d", "--name", "srv", "--network", "app", "-v", kProbe + ":/probe:ro", "-p",
+                      "18731:7000", "-p", "18732:7001/udp", "-p", "18733-18734:7002-7003", "busybox", "sh", "-c",
+                      "/probe tcp-peer 7000 & /probe udp-echo 7001 & /probe tcp-peer 7002 & /probe tcp-peer 7003 & wait"});
+  ASSERT_EQ(srv.code, 0) << describe(srv);
+  // From the host itself, on 127.0.0.1.
+  EXPECT_EQ(ask(SOCK_STREAM, 18731, "").rfind("peer ", 0), 0u);
+  EXPECT_EQ(ask(SOCK_DGRAM, 18732, "ping").find("ping"), ask(SOCK_DGRAM, 18732, "ping").size() - 4);
+  EXPECT_EQ(ask(SOCK_STREAM, 18733, "").rfind("peer ", 0), 0u);
+  EXPECT_EQ(ask(SOCK_STREAM, 18734, "").rfind("peer ", 0), 0u);
+  // From a remote client: DNAT keeps its source address, as docker's does.
+  Result far = remote.exec({kBusybox, "nc", "-w", "2", "10.231.98.1", "18731"});
+  EXPECT_NE(far.out.find("peer 10.231.98.2"), std::string::npos) << describe(far);
+  // What port, ps and inspect say.
+  Result port = berth({"port", "srv"});
+  EXPECT_NE(port.out.find("7000/tcp -> 0.0.0.0:18731"), std::string::npos) << describe(port);
+  EXPECT_EQ(trim_copy(berth({"port", "srv", "7001/udp"}).out), "0.0.0.0:18732");
+  EXPECT_NE(berth({"ps"}).out.find("0.0.0.0:18731->7000/tcp"), std::string::npos);
+  auto j = nlohmann::json::parse(berth({"inspect", "srv"}).out);
+  EXPECT_EQ(j[0]["NetworkSettings"]["Ports"]["7000/tcp"][0]["HostPort"], "18731") << j[0]["NetworkSettings"].dump();
+  // A port in use is refused before anything is made.
+  Result clash = berth({"run", "-d", "--network", "app", "-p", "18731:80", "busybox", "sleep", "9"});
+  EXPECT_EQ(clash.code, 125) << describe(clash);
+  EXPECT_NE(clash.err.find("port is already allocated"), std::string::npos) << describe(clash);
+  EXPECT_EQ(container_dirs().size(), 1u);
+  // Bound to one host address: reachable there only.
+  Result local = berth({"run", "-d", "--name", "local", "--network", "app", "-v", kProbe + ":/probe:ro", "-p",
+                        "127.0.0.1:18735:7000", "-p", "7000", "busybox", "/probe", "tcp-peer", "7000"});
+  ASSERT_EQ(local.code, 0) << describe(local);
+  EXPECT_EQ(ask(SOCK_STREAM, 18735, "").rfind("peer ", 0), 0u);
+  Result blocked = remote.exec({kBusybox, "nc", "-w", "1", "10.231.98.1", "18735"});
+  EXPECT_EQ(blocked.out.find("peer"), std::string::npos) << describe(blocked);
+  EXPECT_EQ(blocked.code, 1) << "nc ran and failed: " << describe(blocked);
+  // And the ephemeral one.
+  std::string eph = trim_copy(berth({"port", "local", "7000"}).out);
+  std::string eph_port = eph.substr(eph.rfind(':') + 1);
+  EXPECT_NE(eph_port, "18735") << eph;
+  EXPECT_EQ(ask(SOCK_STREAM, static_cast<uint16_t>(std::stoi(eph_port)), "").rfind("peer ", 0), 0u) << eph;
+  EXPECT_NE(rules().find("18731"), std::string::npos);
+  EXPECT_EQ(berth({"rm", "-f", "srv", "local"}).code, 0);
+  EXPECT_EQ(rules().find("18731"), std::string::npos) << "rules go with the containers: " << rules();
+  EXPECT_EQ(ask(SOCK_STREAM, 18731, "", 300ms), "");
+  EXPECT_EQ(berth({"network", "rm", "app"}).code, 0);
+  EXPECT_FALSE(table_exists());
+}
+
+TEST_F(BridgeTest, NetworksAreIsolatedAndContainerModeSharesOne) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.15.0/24", "a"}).code, 0);
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.16.0/24", "b"}).code, 0);
+  ASSERT_EQ(berth({"run", "-d", "--name", "sa", "--network", "a", "--ip", "10.231.15.9", "busybox", "sh", "-c",
+                   serve("from-a", 7000)})
+                .code,
+            0);
+  Result same = berth({"run", "--rm", "--network", "a", "busybox", "sh", "-c",
+                       "for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 2 10.231.15.9 7000 && exit 0; sleep 0.2; done"});
+  EXPECT_NE(same.out.find("from-a"), std::string::npos) << describe(same);
+  Result other = berth({"run", "--rm", "--network", "b", "busybox", "sh", "-c", "nc -w 1 10.231.15.9 7000; echo rc=$?"});
+  EXPECT_EQ(other.out.find("from-a"), std::string::npos) << "isolation: " << describe(other);
+  EXPECT_NE(other.out.find("rc=1"), std::string::npos) << "nc ran and failed: " << describe(other);
+  Result nsname = berth({"run", "--rm", "--network", "b", "busybox", "sh", "-c", "nslookup sa"});
+  EXPECT_NE(nsname.code, 0) << "names of other networks are not answered: " << describe(nsname);
+  EXPECT_NE(nsname.out.find("NXDOMAIN"), std::string::npos) << describe(nsname);
+  // container:NAME joins sa's network namespace: its localhost is sa's.
+  Result joined = berth({"run", "--rm", "--network", "container:sa", "busybox", "sh", "-c",
+                         "for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 2 127.0.0.1 7000 && exit 0; sleep 0.2; done"});
+  EXPECT_NE(joined.out.find("from-a"), std::string::npos) << describe(joined);
+  EXPECT_EQ(berth({"rm", "-f", "sa"}).code, 0);
+  EXPECT_EQ(berth({"network", "rm", "a", "b"}).code, 0);
+}
+
+TEST_F(BridgeTest, SeveralNetworksConnectAndDisconnect) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.20.0/24", "front"}).code, 0);
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.21.0/24", "back"}).code, 0);
+  ASSERT_EQ(berth({"run", "-d", "--name", "db", "--network", "back", "busybox", "sh", "-c", serve("from-db", 7000)}).code,
+            0);
+  // api is on both: it reaches db by name through its first network's DNS server.
+  Result api = berth({"run", "--rm", "--network", "front", "--network", "name=back,alias=api-back", "busybox", "sh",
+                      "-c", "ip -4 -o addr; for i in 1 2 3 4 5 6 7 8 9 10; do nc db 7000 && exit 0; sleep 0.2; done"});
+  EXPECT_EQ(api.code, 0) << describe(api);
+  EXPECT_NE(api.out.find("eth1"), std::string::npos) << api.out;
+  EXPECT_NE(api.out.find("from-db"), std::string::npos) << api.out;
+  // A container only on front cannot.
+  Result lone = berth({"run", "--rm", "--network", "front", "busybox", "sh", "-c", "nslookup db"});
+  EXPECT_NE(lone.out.find("NXDOMAIN"), std::string::npos) << describe(lone);
+  // connect and disconnect while it runs.
+  ASSERT_EQ(berth({"run", "-d", "--name", "web", "--network", "front", "busybox", "sleep", "100"}).code, 0);
+  Result c = berth({"network", "connect", "--alias", "www", "back", "web"});
+  ASSERT_EQ(c.code, 0) << describe(c);
+  Result in = berth({"exec", "web", "sh", "-c", "ip -4 -o addr; nc db 7000"});
+  EXPECT_NE(in.out.find("eth1"), std::string::npos) << describe(in);
+  EXPECT_NE(in.out.find("from-db"), std::string::npos) << describe(in);
+  Result seen = berth({"exec", "db", "sh", "-c", "nslookup www"});
+  EXPECT_NE(seen.out.find("10.231.21."), std::string::npos) << "the alias on back: " << describe(seen);
+  EXPECT_NE(berth({"network", "connect", "back", "web"}).code, 0) << "already connected";
+  Result d = berth({"network", "disconnect", "back", "web"});
+  ASSERT_EQ(d.code, 0) << describe(d);
+  Result out = berth({"exec", "web", "sh", "-c", "ip -4 -o addr"});
+  EXPECT_EQ(out.out.find("eth1"), std::string::npos) << describe(out);
+  Result gone = berth({"exec", "db", "sh", "-c", "nslookup www"});
+  EXPECT_NE(gone.out.find("NXDOMAIN"), std::string::npos) << describe(gone);
+  EXPECT_EQ(berth({"rm", "-f", "web", "db"}).code, 0);
+  EXPECT_EQ(berth({"network", "rm", "front", "back"}).code, 0);
+}
+
+TEST_F(BridgeTest, KillNineLeavesNothingAfterTheNextCommand) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.17.0/24", "app"}).code, 0);
+  Result web = berth({"run", "-d", "--name", "web", "--network", "app", "-p", "18741:7000", "busybox", "sh", "-c",
+                      serve("x", 7000)});
+  ASSERT_EQ(web.code, 0) << describe(web);
+  std::string id = trim_copy(berth({"inspect", "--format", "{{.Id}}", "web"}).out);
+  std::string veth = "vb" + id.substr(0, 11);
+  EXPECT_TRUE(link_exists(veth));
+  EXPECT_NE(rules().find("18741"), std::string::npos);
+  // Everything of berth's for this root dies at once: shim, container, DNS server.
+  std::string pid = trim_copy(berth({"inspect", "--format", "{{.State.Pid}}", "web"}).out);
+  for (pid_t p : processes_mentioning(root_)) kill(p, SIGKILL);
+  if (pid != "0" && !pid.empty()) kill(std::stoi(pid), SIGKILL);
+  std::this_thread::sleep_for(200ms);
+  Result ps = berth({"ps", "-a"});  // any command cleans up
+  EXPECT_EQ(ps.code, 0) << describe(ps);
+  EXPECT_FALSE(link_exists(veth)) << "veth left";
+  EXPECT_FALSE(fs::exists(root_ + "/run/netns/" + id)) << "netns file left";
+  EXPECT_EQ(rules().find("18741"), std::string::npos) << "published port left: " << rules();
+  // The network's DNS server comes back with its next container.
+  Result again = berth({"run", "--rm", "--network", "app", "--name", "probe1", "busybox", "sh", "-c", "nslookup probe1"});
+  EXPECT_EQ(again.code, 0) << describe(again);
+  EXPECT_EQ(berth({"rm", "-f", "web"}).code, 0);
+  EXPECT_EQ(berth({"network", "rm", "app"}).code, 0);
+}
+
+}  // namespace
+}  // namespace berth_it

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <deque>
+#include <thread>
 
 #include "base/fd.h"
 #include "base/fs.h"
@@ -23,6 +25,12 @@ namespace {
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 constexpr int kFollowPollMs = 100;     // keep_going() is asked at least this often
 constexpr int kMaxRaceRetries = 1000;  // snapshots retaken because a rotation raced us
+
+// Between retries: at once for the first few, then 1 ms, so that a writer descheduled in the
+// middle of a rotation (a loaded machine) gets a second to finish it, not a few microseconds.
+void wait_before_retry(int attempt) {
+  if (attempt >= 10) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 // ---- times -----------------------------------------------------------------------------------
 
@@ -368,7 +376,7 @@ Result<bool> try_open_log_files(const std::string& path, std::vector<OpenLogFile
 // All the files of one log, oldest first, opened as one consistent snapshot.
 Result<std::vector<OpenLogFile>> open_log_files(const std::string& path) {
   std::vector<OpenLogFile> files;
-  for (int attempt = 0; attempt < kMaxRaceRetries; attempt++) {
+  for (int attempt = 0; attempt < kMaxRaceRetries; wait_before_retry(attempt++)) {
     ASSIGN_OR_RETURN(bool consistent, try_open_log_files(path, files));
     if (consistent) return files;
   }
@@ -418,7 +426,7 @@ int find_rotated(const std::string& path, const FileId& done, int& oldest) {
 // it), every file left is newer, and the oldest of them comes next.
 // If path.k no longer holds `done` after the open, a rotation ran in between: look again.
 Result<OpenLogFile> open_next_file(const std::string& path, const OpenLogFile& done) {
-  for (int attempt = 0; attempt < kMaxRaceRetries; attempt++) {
+  for (int attempt = 0; attempt < kMaxRaceRetries; wait_before_retry(attempt++)) {
     ASSIGN_OR_RETURN(bool dropped, done.unlinked());
     int oldest = 0;
     int found = find_rotated(path, done.id(), oldest);

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   register_lifecycle_commands(app, g, &exit_code);
   register_usage_commands(app, g, &exit_code);
   register_network_commands(app, g, &exit_code);
+  register_compose_commands(app, g, &exit_code);
   app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); i++) {

@@ -31,6 +31,8 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code);
 // top, stats.
 void register_usage_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_network_commands(CLI::App& app, Globals& g, int* exit_code);
+// compose (cli/cmd_compose.cpp).
+void register_compose_commands(CLI::App& app, Globals& g, int* exit_code);
 
 // docker's exit code for a failure to start a command: 127 not found, 126 not
 // executable, else 125 (berth's own failure).

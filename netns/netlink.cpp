@@ -13,9 +13,11 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -264,19 +266,41 @@ Result<> Netlink::create_bridge(const std::string& name, int mtu) {
   TRY(check_link_name(name));
   Request req = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
   if (mtu > 0) mnl_attr_put_u32(req.nlh(), IFLA_MTU, static_cast<uint32_t>(mtu));
+  // A MAC address of its own. Without one, a bridge takes the lowest MAC of its ports and
+  // changes it as ports come and go; every container that cached the gateway's old MAC in
+  // its ARP table then loses the gateway until the entry expires (half a minute or so).
+  // Random, with the locally administered bit set and the multicast bit clear.
+  uint8_t mac[6];
+  if (::getrandom(mac, sizeof mac, 0) != sizeof mac) return sys_error("getrandom");
+  mac[0] = static_cast<uint8_t>((mac[0] & 0xfe) | 0x02);
+  mnl_attr_put(req.nlh(), IFLA_ADDRESS, sizeof mac, mac);
   nlattr* linkinfo = mnl_attr_nest_start(req.nlh(), IFLA_LINKINFO);
   mnl_attr_put_strz(req.nlh(), IFLA_INFO_KIND, "bridge");
   mnl_attr_nest_end(req.nlh(), linkinfo);
-  trace_syscall("RTM_NEWLINK bridge " + quote(name) + mtu_text(mtu));
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+  trace_syscall("RTM_NEWLINK bridge " + quote(name) + " address " + text + mtu_text(mtu));
   return exchange(req.nlh(), name);
 }
 
 Result<> Netlink::create_veth(const std::string& name, const std::string& peer, int mtu) {
+  return new_veth(name, 0, peer, -1, mtu);
+}
+
+Result<> Netlink::create_veth_into(const std::string& name, const std::string& bridge, const std::string& peer,
+                                   int peer_netns_fd, int mtu) {
+  ASSIGN_OR_RETURN(int bridge_index, link_index(bridge));
+  return new_veth(name, bridge_index, peer, peer_netns_fd, mtu);
+}
+
+Result<> Netlink::new_veth(const std::string& name, int master_index, const std::string& peer, int peer_netns_fd,
+                           int mtu) {
   TRY(check_link_name(name));
   TRY(check_link_name(peer));
   Request req = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
   nlmsghdr* nlh = req.nlh();
   if (mtu > 0) mnl_attr_put_u32(nlh, IFLA_MTU, static_cast<uint32_t>(mtu));
+  if (master_index > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, static_cast<uint32_t>(master_index));
   nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
   nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -285,36 +309,14 @@ Result<> Netlink::create_veth(const std::string& name, const std::string& peer, 
   nlattr* peer_info = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
   mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg));
   mnl_attr_put_strz(nlh, IFLA_IFNAME, peer.c_str());
+  if (peer_netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
   if (mtu > 0) mnl_attr_put_u32(nlh, IFLA_MTU, static_cast<uint32_t>(mtu));
   mnl_attr_nest_end(nlh, peer_info);
   mnl_attr_nest_end(nlh, data);
   mnl_attr_nest_end(nlh, linkinfo);
-  trace_syscall("RTM_NEWLINK veth " + quote(name) + " peer " + quote(peer) + mtu_text(mtu));
-  return exchange(nlh, name);
-}
-
-Result<> Netlink::create_veth_into(const std::string& name, const std::string& bridge, const std::string& peer,
-                                   int peer_netns_fd, int mtu) {
-  TRY(check_link_name(name));
-  TRY(check_link_name(peer));
-  ASSIGN_OR_RETURN(int bridge_index, link_index(bridge));
-  Request req = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
-  nlmsghdr* nlh = req.nlh();
-  if (mtu > 0) mnl_attr_put_u32(nlh, IFLA_MTU, static_cast<uint32_t>(mtu));
-  mnl_attr_put_u32(nlh, IFLA_MASTER, static_cast<uint32_t>(bridge_index));
-  nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-  nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-  nlattr* peer_info = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-  mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg));
-  mnl_attr_put_strz(nlh, IFLA_IFNAME, peer.c_str());
-  mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
-  if (mtu > 0) mnl_attr_put_u32(nlh, IFLA_MTU, static_cast<uint32_t>(mtu));
-  mnl_attr_nest_end(nlh, peer_info);
-  mnl_attr_nest_end(nlh, data);
-  mnl_attr_nest_end(nlh, linkinfo);
-  trace_syscall("RTM_NEWLINK veth " + quote(name) + " master " + quote(bridge) + " peer " + quote(peer) +
-                " netns fd " + std::to_string(peer_netns_fd) + mtu_text(mtu));
+  trace_syscall("RTM_NEWLINK veth " + quote(name) + (master_index > 0 ? " master #" + std::to_string(master_index) : "") +
+                " peer " + quote(peer) + (peer_netns_fd >= 0 ? " netns fd " + std::to_string(peer_netns_fd) : "") +
+                mtu_text(mtu));
   return exchange(nlh, name);
 }
 

@@ -105,6 +105,8 @@ class Netlink {
   explicit Netlink(mnl_socket* sock) : sock_(sock) {}
   // Sends one request with NLM_F_ACK and reads until the kernel's acknowledgement, handing
   // each data message that comes before it to on_reply. The error names `object`.
+  // create_veth and create_veth_into: master_index 0 = none, peer_netns_fd -1 = here.
+  Result<> new_veth(const std::string& name, int master_index, const std::string& peer, int peer_netns_fd, int mtu);
   Result<> exchange(nlmsghdr* nlh, const std::string& object, const OnReply& on_reply = {});
   // A dump (NLM_F_DUMP): every object of a kind, until NLMSG_DONE. When the table changed
   // while the kernel was sending it (NLM_F_DUMP_INTR), the dump is read to its end and

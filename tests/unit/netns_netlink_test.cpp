@@ -25,6 +25,7 @@
 #include "base/fs.h"
 #include "netns/netlink.h"
 #include "netns/netns.h"
+#include "netns_test_util.h"
 
 namespace berth::netns {
 namespace {
@@ -38,35 +39,6 @@ namespace {
 constexpr const char* kNeedsRoot =
     "needs root: creates network namespaces, bridges and veths";
 
-// A directory of namespace files under /tmp. Its destructor removes every namespace made
-// through it, then the bind mount create_netns put on the directory, then the directory.
-class NetnsDir {
- public:
-  NetnsDir() {
-    char tmpl[] = "/tmp/berth-netns-test-XXXXXX";
-    if (::mkdtemp(tmpl)) path_ = tmpl;
-  }
-  ~NetnsDir() {
-    if (path_.empty()) return;
-    for (const auto& ns : made_) (void)remove_netns(ns);
-    ::umount2(path_.c_str(), MNT_DETACH);
-    ::rmdir(path_.c_str());
-  }
-  NetnsDir(const NetnsDir&) = delete;
-  NetnsDir& operator=(const NetnsDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  Result<std::string> make(const std::string& name) {
-    std::string ns = path_ + "/" + name;
-    made_.push_back(ns);
-    TRY(create_netns(ns));
-    return ns;
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> made_;
-};
 
 // `ip -j ARGS`, run in the calling thread's network namespace (a child inherits it).
 nlohmann::json ip_json(const std::string& args) {

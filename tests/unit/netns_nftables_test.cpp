@@ -34,6 +34,7 @@
 #include "base/fs.h"
 #include "netns/netlink.h"
 #include "netns/netns.h"
+#include "netns_test_util.h"
 
 namespace berth::netns {
 namespace {
@@ -241,35 +242,6 @@ TEST(NftablesRenderTest, CheckAcceptsOnePortOnDistinctAddressesOrProtocols) {
 
 constexpr const char* kNeedsRoot = "needs root: creates network namespaces and nftables tables";
 
-// A directory of namespace files under /tmp; the destructor removes every namespace made
-// through it, the bind mount create_netns puts on the directory, and the directory.
-class NetnsDir {
- public:
-  NetnsDir() {
-    char tmpl[] = "/tmp/berth-nft-test-XXXXXX";
-    if (::mkdtemp(tmpl)) path_ = tmpl;
-  }
-  ~NetnsDir() {
-    if (path_.empty()) return;
-    for (const auto& ns : made_) (void)remove_netns(ns);
-    ::umount2(path_.c_str(), MNT_DETACH);
-    ::rmdir(path_.c_str());
-  }
-  NetnsDir(const NetnsDir&) = delete;
-  NetnsDir& operator=(const NetnsDir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  Result<std::string> make(const std::string& name) {
-    std::string ns = path_ + "/" + name;
-    made_.push_back(ns);
-    TRY(create_netns(ns));
-    return ns;
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> made_;
-};
 
 // `nft COMMAND` through libnftables itself, not through the code under test.
 struct NftCtxFree {

@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/network_sync.h"
 #include "netns/netlink.h"
+#include "netns/nftables.h"
 #include "netns/netns.h"
 
 namespace berth::engine {
@@ -126,6 +127,9 @@ Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& 
   }
   if (!bridge && !o.publish.empty()) return fail("published ports need a bridge network (--network NAME), not " + o.network);
   TRY(port_requests(o));
+  if (!o.publish.empty() && !netns::nftables_usable())
+    return fail("published ports need nftables here (nf_tables in the kernel and CAP_NET_ADMIN); "
+                "the userland proxy is not there yet");
   return {};
 }
 

@@ -15,7 +15,10 @@
 //       runs the healthcheck once in the container and records the result.
 //
 // The config file is key=value lines, one per key, values unescaped except that an
-// argument list ("berth_args") uses the unit separator (0x1f) between arguments.
+// argument list ("berth_args") uses the unit separator (0x1f) between arguments. "proxy"
+// may appear once per published port the shim serves itself (the userland proxy,
+// runtime/port_proxy.h), as five space-separated fields:
+//   proxy=PROTOCOL HOST_IP HOST_PORT TARGET_IP TARGET_PORT     e.g.  proxy=tcp 0.0.0.0 8080 172.18.0.2 80
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "runtime/port_proxy.h"
 
 namespace berth::runtime {
 
@@ -39,6 +43,9 @@ struct ShimConfig {
   bool interactive = false;  // keep the container's stdin open (a pipe nobody writes yet)
   // Every this many ms while the container runs: `berth internal health ID` (0 = never).
   int64_t health_interval_ms = 0;
+  // Published ports served by the shim's userland proxy, open for the shim's whole life
+  // (across restarts: the container keeps its address); empty when nftables serves them.
+  std::vector<ProxyRule> proxy;
 
   std::string format() const;
   static Result<ShimConfig> parse(const std::string& text);

@@ -14,7 +14,12 @@
 //      than the shim reads simply blocks on a full pipe, so nothing is lost;
 //   4. when the container exits, calls `berth internal exited ...`, which records the exit
 //      and decides on the restart policy; on kExitRestart the shim starts it again after a
-//      backoff (100 ms, doubling to 1 min, reset after 10 s of running), else it exits.
+//      backoff (100 ms, doubling to 1 min, reset after 10 s of running), else it exits;
+//   5. when the config lists published ports ("proxy=" lines), serves them itself with the
+//      userland proxy (runtime/port_proxy.h), one more fd in the same poll loop: bound
+//      before the container starts, kept through restarts (the container's address stays
+//      the same), closed when the shim exits. While the shim waits for a starter or for
+//      `berth internal exited` it serves nothing; clients wait in the listen backlog.
 // It is a separate, statically linked program (not the berth binary re-executed) so that
 // it stays tiny: it maps no libarchive, OpenSSL or libstdc++.so, and its pages are shared
 // between all shims (bench/shim-memory).
@@ -37,6 +42,7 @@
 
 #include "base/fd.h"
 #include "runtime/log_writer.h"
+#include "runtime/port_proxy.h"
 #include "runtime/shim_config.h"
 
 namespace berth::runtime {
@@ -183,32 +189,55 @@ pid_t start_health_check(const ShimConfig& cfg) {
   return pid;
 }
 
+// Waits in poll(2) on fds (the last one the proxy's, -1 without one) at most wait_ms (-1:
+// no limit), less when the proxy has timed work, then lets the proxy handle whatever is
+// ready. Returns what poll returned, with its errno.
+int wait_and_serve(struct pollfd* fds, int count, int wait_ms, PortProxy& proxy) {
+  int proxy_ms = proxy.next_timeout_ms();
+  if (proxy_ms >= 0 && (wait_ms < 0 || proxy_ms < wait_ms)) wait_ms = proxy_ms;
+  int n = ::poll(fds, static_cast<nfds_t>(count), wait_ms);
+  int err = errno;
+  proxy.on_ready();
+  errno = err;
+  return n;
+}
+
+// After the container's exit, its output is drained until it has been quiet this long.
+constexpr int kDrainMs = 200;
+
 // Logs the container's output until it has exited and its output is drained, running its
-// healthcheck every health_interval_ms meanwhile (never two at once); returns its wait
-// status.
-int supervise(const ShimConfig& cfg, Running& r, LogWriter& log, int sigfd) {
+// healthcheck every health_interval_ms meanwhile (never two at once), and serving the
+// published ports throughout; returns its wait status.
+int supervise(const ShimConfig& cfg, Running& r, LogWriter& log, int sigfd, PortProxy& proxy) {
   bool exited = false;
   int status = 0;
   pid_t health = -1;
   int64_t next_health = cfg.health_interval_ms > 0 ? now_ms() + cfg.health_interval_ms : -1;
+  int64_t quiet_until = 0;  // after the exit: when the output has been quiet long enough
   // An adopted container may have ended before our signalfd existed (its SIGCHLD lost).
-  if (int st; ::waitpid(r.pid, &st, WNOHANG) == r.pid) exited = true, status = st;
+  if (int st; ::waitpid(r.pid, &st, WNOHANG) == r.pid)
+    exited = true, status = st, quiet_until = now_ms() + kDrainMs;
+  struct Output {
+    Fd* fd;
+    LogStream stream;
+  } outputs[3] = {{&r.out, LogStream::kStdout}, {&r.err, LogStream::kStderr},
+                  {&r.console, LogStream::kStdout}};
   for (;;) {
     if (!exited && next_health >= 0 && now_ms() >= next_health) {
       if (health < 0) health = start_health_check(cfg);
       next_health = now_ms() + cfg.health_interval_ms;
     }
-    struct pollfd fds[4] = {{sigfd, POLLIN, 0}, {r.out.get(), POLLIN, 0},
-                            {r.err.get(), POLLIN, 0}, {r.console.get(), POLLIN, 0}};
+    struct pollfd fds[5] = {{sigfd, POLLIN, 0}, {r.out.get(), POLLIN, 0}, {r.err.get(), POLLIN, 0},
+                            {r.console.get(), POLLIN, 0}, {proxy.fd(), POLLIN, 0}};
     bool open = r.out || r.err || r.console;
-    if (exited && !open) break;
     // After the exit, what is still buffered comes out at once; a descendant that kept a
     // pipe open (it lives outside the container's pid namespace) does not hold us up.
-    int wait_ms = exited ? 200 : next_health < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, next_health - now_ms()));
-    int n = ::poll(fds, 4, wait_ms);
+    if (exited && (!open || now_ms() >= quiet_until)) break;
+    int64_t until = exited ? quiet_until : next_health;
+    int wait_ms = until < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, until - now_ms()));
+    int n = wait_and_serve(fds, 5, wait_ms, proxy);
     if (n < 0 && errno != EINTR) break;
-    if (n == 0 && exited) break;
-    if (n == 0) continue;  // time for a healthcheck
+    if (n <= 0) continue;  // time for a healthcheck, or the proxy's timer
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (::read(sigfd, &si, sizeof si) == sizeof si) {
@@ -216,16 +245,15 @@ int supervise(const ShimConfig& cfg, Running& r, LogWriter& log, int sigfd) {
       int st;
       pid_t p;
       while ((p = ::waitpid(-1, &st, WNOHANG)) > 0) {
-        if (p == r.pid) exited = true, status = st;
+        if (p == r.pid) exited = true, status = st, quiet_until = now_ms() + kDrainMs;
         if (p == health) health = -1;
       }
     }
-    if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(r.out.get(), log, LogStream::kStdout))
-      r.out.reset();
-    if ((fds[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(r.err.get(), log, LogStream::kStderr))
-      r.err.reset();
-    if ((fds[3].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(r.console.get(), log, LogStream::kStdout))
-      r.console.reset();
+    for (int i = 0; i < 3; i++) {
+      if (!(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!pump(outputs[i].fd->get(), log, outputs[i].stream)) outputs[i].fd->reset();
+      if (exited) quiet_until = now_ms() + kDrainMs;
+    }
   }
   (void)log.flush();
   r.out.reset();
@@ -235,14 +263,15 @@ int supervise(const ShimConfig& cfg, Running& r, LogWriter& log, int sigfd) {
   return status;
 }
 
-// Sleeps for a restart backoff; false when a SIGTERM (`berth stop`) cancelled it.
-bool backoff(int sigfd, int ms) {
+// Sleeps for a restart backoff, still serving the published ports; false when a SIGTERM
+// (`berth stop`) cancelled it.
+bool backoff(int sigfd, int ms, PortProxy& proxy) {
   int64_t until = now_ms() + ms;
   for (;;) {
     int64_t left = until - now_ms();
     if (left <= 0) return true;
-    struct pollfd p = {sigfd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) > 0) {
+    struct pollfd p[2] = {{sigfd, POLLIN, 0}, {proxy.fd(), POLLIN, 0}};
+    if (wait_and_serve(p, 2, static_cast<int>(left), proxy) > 0 && (p[0].revents & POLLIN)) {
       struct signalfd_siginfo si;
       while (::read(sigfd, &si, sizeof si) == sizeof si)
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) return false;
@@ -250,6 +279,22 @@ bool backoff(int sigfd, int ms) {
       }
     }
   }
+}
+
+// The userland proxy for the config's published ports (none: an empty one), open before
+// the container starts so that a port someone else holds fails the start. An adopted
+// container is already running: on failure it is killed and its exit recorded, so that it
+// does not stay up unsupervised and unreachable.
+Result<PortProxy> open_proxy(const ShimConfig& cfg, pid_t adopted) {
+  if (cfg.proxy.empty()) return PortProxy();
+  auto proxy = PortProxy::open(cfg.proxy);
+  if (!proxy && adopted > 0) {
+    ::kill(adopted, SIGKILL);
+    while (::waitpid(adopted, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    run_berth(cfg, {"internal", "exited", cfg.id, "137", "9", "final"});
+  }
+  return proxy;
 }
 
 void tell(int ready_fd, const std::string& text) {
@@ -314,6 +359,11 @@ int shim_main(int argc, char** argv) {
     tell(ready, "error " + log.error().message());
     return 1;
   }
+  auto proxy = open_proxy(*cfg, adopt ? adopted.pid : -1);
+  if (!proxy) {
+    tell(ready, "error " + proxy.error().serialize());
+    return 1;
+  }
   sigset_t set;
   sigemptyset(&set);
   for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE}) sigaddset(&set, sig);
@@ -331,7 +381,7 @@ int shim_main(int argc, char** argv) {
     int status = 0;
     int64_t started = now_ms();
     if (r.pid > 0) {
-      status = supervise(*cfg, r, *log, sigfd.get());
+      status = supervise(*cfg, r, *log, sigfd.get(), *proxy);
     } else {
       diag("start failed: " + r.error);
       status = 125 << 8;  // as if it exited 125, berth's own failure
@@ -341,7 +391,7 @@ int shim_main(int argc, char** argv) {
     int rc = run_berth(*cfg, {"internal", "exited", cfg->id, std::to_string(code), std::to_string(sig)});
     if (rc != kExitRestart) return rc == 0 ? 0 : 1;
     if (now_ms() - started >= 10000) delay_ms = 100;
-    if (!backoff(sigfd.get(), delay_ms)) {
+    if (!backoff(sigfd.get(), delay_ms, *proxy)) {
       run_berth(*cfg, {"internal", "exited", cfg->id, std::to_string(code), std::to_string(sig), "final"});
       return 0;
     }

@@ -30,12 +30,6 @@
 namespace berth::netns {
 namespace {
 
-#define ASSERT_OK(expr)                                       \
-  do {                                                        \
-    auto ok_ = (expr);                                        \
-    ASSERT_TRUE(ok_) << #expr ": " << ok_.error().message();  \
-  } while (0)
-
 constexpr const char* kNeedsRoot =
     "needs root: creates network namespaces, bridges and veths";
 

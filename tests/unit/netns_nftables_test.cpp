@@ -39,12 +39,6 @@
 namespace berth::netns {
 namespace {
 
-#define ASSERT_OK(expr)                                       \
-  do {                                                        \
-    auto ok_ = (expr);                                        \
-    ASSERT_TRUE(ok_) << #expr ": " << ok_.error().message();  \
-  } while (0)
-
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }

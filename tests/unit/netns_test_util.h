@@ -8,8 +8,17 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "base/result.h"
 #include "netns/netns.h"
+
+// A Result that must hold a value; the failure names the expression and the error.
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    auto ok_ = (expr);                                        \
+    ASSERT_TRUE(ok_) << #expr ": " << ok_.error().message();  \
+  } while (0)
 
 namespace berth::netns {
 

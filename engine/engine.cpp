@@ -250,6 +250,9 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   };
   auto lock = containers_.lock_running(rec.id);
   if (!lock) return cleanup(lock.error());
+  if (auto stored = RunOptions::from_json(rec.options); stored && stored->userland_proxy && !stored->publish.empty())
+    return cleanup(Error(0, "the userland proxy serves the ports of detached containers only: add -d (or publish "
+                            "through nftables, without --userland-proxy)"));
   if (auto n = attach_network(rec); !n) return cleanup(n.error());
   if (on_created) on_created(rec);
 

@@ -141,6 +141,13 @@ class Engine {
                          const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
   Result<> remove_endpoint(const std::string& id, const std::string& network_id = "");
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
+  // The host ports of a start (engine/network_attach.cpp); with the userland proxy, those
+  // of the shim's first start again.
+  Result<std::vector<PortBinding>> choose_ports(const ContainerRecord& rec, const RunOptions& o,
+                                                const std::vector<PortRequest>& requests,
+                                                const std::vector<PortBinding>& taken);
+  // What the shim's userland proxy serves for a running container.
+  Result<std::vector<runtime::ProxyRule>> proxy_rules(const ContainerRecord& rec);
   // The kernel follows the network records: bridges, DNS servers, nftables
   // (engine/network_sync.cpp). Called under the network store's lock.
   Result<> sync_networks(const std::vector<NetworkRecord>& all);

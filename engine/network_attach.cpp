@@ -127,9 +127,10 @@ Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& 
   }
   if (!bridge && !o.publish.empty()) return fail("published ports need a bridge network (--network NAME), not " + o.network);
   TRY(port_requests(o));
-  if (!o.publish.empty() && !netns::nftables_usable())
-    return fail("published ports need nftables here (nf_tables in the kernel and CAP_NET_ADMIN); "
-                "the userland proxy is not there yet");
+  if (!o.publish.empty() && !o.userland_proxy && !netns::nftables_usable()) {
+    trace_note("nftables is not usable here: the shim's userland proxy will serve the published ports");
+    o.userland_proxy = true;
+  }
   return {};
 }
 
@@ -180,7 +181,7 @@ Result<> Engine::add_endpoints(const ContainerRecord& rec, const RunOptions& o,
         for (const auto& n : all)
           for (const auto& [cid, other] : n.endpoints)
             if (cid != rec.id) taken.insert(taken.end(), other.ports.begin(), other.ports.end());
-        ASSIGN_OR_RETURN(std::vector<PortBinding> bound, choose_host_ports(requests, taken));
+        ASSIGN_OR_RETURN(std::vector<PortBinding> bound, choose_ports(rec, o, requests, taken));
         for (size_t i = 0; i < nets.size(); i++) {
           Endpoint e;
           if (!rec.name.empty()) e.names.push_back(rec.name);
@@ -195,6 +196,48 @@ Result<> Engine::add_endpoints(const ContainerRecord& rec, const RunOptions& o,
         return {};
       },
       [&](const std::vector<NetworkRecord>& all) { return sync_networks(all); });
+}
+
+// With the userland proxy, the shim holds the host ports for its whole life, across
+// restarts of the container: the ports chosen for its first start are kept in the run
+// directory (proxy.ports, removed when a new shim is spawned) and reused, since a trial
+// bind would now find them taken by the shim itself.
+Result<std::vector<PortBinding>> Engine::choose_ports(const ContainerRecord& rec, const RunOptions& o,
+                                                      const std::vector<PortRequest>& requests,
+                                                      const std::vector<PortBinding>& taken) {
+  std::string saved = path_join(containers_.run_dir(rec.id), "proxy.ports");
+  if (o.userland_proxy && !requests.empty()) {
+    if (auto text = read_file(saved)) {
+      std::vector<PortBinding> out;
+      auto j = Json::parse(*text, nullptr, false);
+      for (const Json& b : j.is_array() ? j : Json::array()) out.push_back(PortBinding::from_json(b));
+      if (out.size() == requests.size()) return out;
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<PortBinding> bound, choose_host_ports(requests, taken));
+  if (!o.userland_proxy || bound.empty()) return bound;
+  Json j = Json::array();
+  for (auto& b : bound) {
+    b.proxy = true;
+    j.push_back(b.to_json());
+  }
+  TRY(write_file_atomic(saved, j.dump(), 0600, Sync::kNoSync));
+  return bound;
+}
+
+Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecord& rec) {
+  std::vector<runtime::ProxyRule> rules;
+  ASSIGN_OR_RETURN(auto all, networks());
+  for (const auto& net : all) {
+    auto ep = net.endpoints.find(rec.id);
+    auto ip = net.addresses.find(rec.id);
+    if (ep == net.endpoints.end() || ip == net.addresses.end()) continue;
+    for (const auto& p : ep->second.ports)
+      if (p.proxy)
+        rules.push_back({p.protocol, p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, ip->second,
+                         p.container_port});
+  }
+  return rules;
 }
 
 Result<> Engine::remove_endpoint(const std::string& id, const std::string& network_id) {

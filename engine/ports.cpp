@@ -102,9 +102,11 @@ std::string shown_ip(const std::string& ip) { return ip.empty() ? "0.0.0.0" : ip
 }  // namespace
 
 Json PortBinding::to_json() const {
-  return {{"HostIp", shown_ip(host_ip)},
-          {"HostPort", std::to_string(host_port)},
-          {"ContainerPort", std::to_string(container_port) + "/" + protocol}};
+  Json j = {{"HostIp", shown_ip(host_ip)},
+            {"HostPort", std::to_string(host_port)},
+            {"ContainerPort", std::to_string(container_port) + "/" + protocol}};
+  if (proxy) j["Proxy"] = true;
+  return j;
 }
 
 PortBinding PortBinding::from_json(const Json& j) {
@@ -115,6 +117,7 @@ PortBinding PortBinding::from_json(const Json& j) {
   std::string cp = j.value("ContainerPort", "0/tcp");
   b.container_port = static_cast<uint16_t>(parse_int(cp.substr(0, cp.find('/'))).value_or(0));
   if (cp.find('/') != std::string::npos) b.protocol = cp.substr(cp.find('/') + 1);
+  b.proxy = j.value("Proxy", false);
   return b;
 }
 

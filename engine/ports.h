@@ -44,6 +44,7 @@ struct PortBinding {
   uint16_t host_port = 0;
   uint16_t container_port = 0;
   std::string protocol = "tcp";
+  bool proxy = false;   // served by the shim's userland proxy, not by a DNAT rule
   bool operator==(const PortBinding&) const = default;
 
   // docker inspect's NetworkSettings.Ports value: {"HostIp": "0.0.0.0", "HostPort": "8080"}.

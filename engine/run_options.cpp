@@ -10,7 +10,7 @@ Json RunOptions::to_json() const {
             {"Hostname", hostname},     {"Name", name},            {"AutoRemove", remove},
             {"Tty", tty},               {"OpenStdin", interactive}, {"Init", init},
             {"NetworkMode", network}, {"IPAddress", ip}, {"ExtraHosts", add_hosts},
-            {"Aliases", network_aliases}, {"ExtraNetworks", extra_networks}, {"PortBindings", publish}, {"PublishAllPorts", publish_all},
+            {"Aliases", network_aliases}, {"ExtraNetworks", extra_networks}, {"PortBindings", publish}, {"PublishAllPorts", publish_all}, {"UserlandProxy", userland_proxy},
             {"ExposedPorts", expose},
             {"Dns", dns}, {"DnsSearch", dns_search}, {"DnsOptions", dns_options},   {"CapAdd", cap_add},       {"CapDrop", cap_drop},
             {"SecurityOpt", security_opt}, {"Privileged", privileged},
@@ -51,6 +51,7 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.extra_networks = j.value("ExtraNetworks", V{});
     o.publish = j.value("PortBindings", V{});
     o.publish_all = j.value("PublishAllPorts", false);
+    o.userland_proxy = j.value("UserlandProxy", false);
     o.expose = j.value("ExposedPorts", V{});
     o.add_hosts = j.value("ExtraHosts", V{});
     o.dns = j.value("Dns", V{});

@@ -34,6 +34,8 @@ struct RunOptions {
   std::vector<std::string> publish;              // -p [ip:][host:]container[/proto] (-P adds
                                                  // the image's EXPOSE here, at create)
   bool publish_all = false;                      // -P
+  bool userland_proxy = false;                   // --userland-proxy (also when nftables is not
+                                                 // usable): the shim serves the ports
   std::vector<std::string> expose;               // --expose 80[/tcp] (published by -P too)
   std::vector<std::string> add_hosts;            // --add-host name:ip (ip may be host-gateway)
   std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search, --dns-option

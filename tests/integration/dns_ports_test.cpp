@@ -178,6 +178,34 @@ TEST_F(BridgeTest, PublishedPortsFromTheHostAndARemoteClient) {
   EXPECT_FALSE(table_exists());
 }
 
+TEST_F(BridgeTest, UserlandProxyServesPortsFromTheShimAcrossRestarts) {
+  Result srv = berth({"run", "-d", "--name", "px", "--userland-proxy", "--restart", "always", "-v",
+                      kProbe + ":/probe:ro", "-p", "127.0.0.1:18781:7000", "-p", "127.0.0.1:18782:7001/udp", "busybox",
+                      "sh", "-c", "/probe tcp-peer 7000 & /probe udp-echo 7001 & sleep 1000"});
+  ASSERT_EQ(srv.code, 0) << describe(srv);
+  // The proxy connects from the host: the container sees the gateway, not 127.0.0.1.
+  std::string tcp = ask(SOCK_STREAM, 18781, "");
+  EXPECT_EQ(tcp.rfind("peer 172.", 0), 0u) << tcp;
+  std::string udp = ask(SOCK_DGRAM, 18782, "ping");
+  EXPECT_NE(udp.find("ping"), std::string::npos) << udp;
+  EXPECT_EQ(rules().find("18781"), std::string::npos) << "no DNAT rule: " << rules();
+  // The shim keeps its listeners while the restart policy starts the container again.
+  std::string pid = trim_copy(berth({"inspect", "--format", "{{.State.Pid}}", "px"}).out);
+  ASSERT_FALSE(pid.empty());
+  kill(std::stoi(pid), SIGKILL);
+  std::string again;
+  for (int i = 0; i < 50 && again.empty(); i++) again = ask(SOCK_STREAM, 18781, "", 200ms);
+  EXPECT_EQ(again.rfind("peer ", 0), 0u) << "after the restart: " << again;
+  // stop frees the port.
+  EXPECT_EQ(berth({"stop", "-t", "1", "px"}).code, 0);
+  EXPECT_EQ(ask(SOCK_STREAM, 18781, "", 300ms), "");
+  EXPECT_EQ(berth({"rm", "-f", "px"}).code, 0);
+  // A foreground run cannot serve them.
+  Result fg = berth({"run", "--rm", "--userland-proxy", "-p", "18783:80", "busybox", "true"});
+  EXPECT_EQ(fg.code, 125) << describe(fg);
+  EXPECT_TRUE(container_dirs().empty());
+}
+
 TEST_F(BridgeTest, NetworksAreIsolatedAndContainerModeSharesOne) {
   ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.15.0/24", "a"}).code, 0);
   ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.16.0/24", "b"}).code, 0);

@@ -16,6 +16,7 @@ class TestNetns {
  public:
   // host_cidr: the host end's address ("10.231.99.1/24"); ns_ip: the namespace end's.
   TestNetns(const std::string& tag, const std::string& host_cidr, const std::string& ns_cidr) {
+    run_netns_was_mounted_ = !mounts_under("/run/netns").empty();
     name_ = "bt" + tag + std::to_string(getpid() % 100000);
     host_ = "bth" + tag + std::to_string(getpid() % 100000);
     std::string peer = "btp" + tag + std::to_string(getpid() % 100000);
@@ -42,6 +43,10 @@ class TestNetns {
     // The namespace's end goes with the namespace, and its host end with it.
     run_command({kIp, "netns", "del", name_});
     run_command({kIp, "link", "del", host_});
+    // `ip netns add` makes /run/netns a mount point of its own and leaves it; undo that
+    // when this test made it and nothing else is in it.
+    std::error_code ec;
+    if (!run_netns_was_mounted_ && fs::is_empty("/run/netns", ec)) umount2("/run/netns", MNT_DETACH);
   }
   TestNetns(const TestNetns&) = delete;
   TestNetns& operator=(const TestNetns&) = delete;
@@ -65,6 +70,7 @@ class TestNetns {
 
  private:
   std::string name_, host_, ip_, error_;
+  bool run_netns_was_mounted_ = false;
 };
 
 }  // namespace berth_it

@@ -141,6 +141,8 @@ class Engine {
                          const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
   Result<> remove_endpoint(const std::string& id, const std::string& network_id = "");
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
+  Result<> plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
+                             const std::vector<std::string>& aliases);
   // The host ports of a start (engine/network_attach.cpp); with the userland proxy, those
   // of the shim's first start again.
   Result<std::vector<PortBinding>> choose_ports(const ContainerRecord& rec, const RunOptions& o,

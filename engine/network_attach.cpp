@@ -327,24 +327,34 @@ Result<> Engine::connect_network(const std::string& network, const std::string& 
     return std::unexpected(saved.error());
   }
   if (!containers_.is_alive(rec) || !path_exists(netns_path(rec.id))) return {};  // wired at its next start
-  ASSIGN_OR_RETURN(net, find_network(net.id));  // with the address
-  TRY(add_endpoints(rec, o, {{net.id, req.aliases}}, false));
+  if (auto live = plug_network_live(rec, o, net.id, req.aliases); !live) {
+    (void)disconnect_network(net.id, rec.id);  // veth, endpoint, address, options: all undone
+    return std::unexpected(live.error());
+  }
+  trace_note("network " + net.name + ": " + ip + " for running container " + rec.name);
+  return {};
+}
+
+// `network connect` on a running container: its endpoint, a veth into its namespace as
+// the next free ethN, and the address there.
+Result<> Engine::plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
+                                   const std::vector<std::string>& aliases) {
+  ASSIGN_OR_RETURN(NetworkRecord net, find_network(network_id));  // with the address
+  TRY(add_endpoints(rec, o, {{net.id, aliases}}, false));
   ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
   std::string path = netns_path(rec.id);
-  // The next free ethN inside.
-  ASSIGN_OR_RETURN(netns::InNetns probe, netns::InNetns::enter(path));
   std::string ifname;
   {
+    ASSIGN_OR_RETURN(netns::InNetns probe, netns::InNetns::enter(path));
     ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
     for (int i = 1; ifname.empty(); i++)
       if (!in.link_exists("eth" + std::to_string(i))) ifname = "eth" + std::to_string(i);
+    TRY(probe.leave());
   }
-  TRY(probe.leave());
   TRY(plug_veth(nl, path, extra_veth(rec.id, net.id), ifname, net));
   ASSIGN_OR_RETURN(netns::InNetns inside, netns::InNetns::enter(path));
   ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
   TRY(configure_inside(in, ifname, net, rec.id, false));
-  trace_note("network " + net.name + ": " + ip + " as " + ifname);
   return inside.leave();
 }
 

@@ -1,7 +1,6 @@
 // Bridge networks: `network create|ls|inspect|rm|prune`, the network store
 // (engine/network_store.h) made real with netlink (netns/) and engine/network_sync.h.
 // A container's side of it (addresses, veths, endpoints) is engine/network_attach.cpp.
-#include <fcntl.h>
 
 #include <algorithm>
 
@@ -10,7 +9,6 @@
 #include "engine/engine.h"
 #include "engine/network_sync.h"
 #include "netns/netlink.h"
-#include "netns/netns.h"
 
 namespace berth::engine {
 

@@ -1,7 +1,13 @@
 #include "base/process.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <map>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -52,6 +58,76 @@ std::string self_exe() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "berth";
+}
+
+std::vector<Result<>> run_forked(size_t n, size_t jobs, const std::function<Result<>(size_t)>& job) {
+  std::vector<Result<>> results(n);
+  struct Child {
+    size_t index;
+    Fd out;
+    std::string answer;
+  };
+  std::map<pid_t, Child> running;
+  size_t next = 0;
+  if (jobs == 0) jobs = 1;
+  std::fflush(nullptr);  // or each child would print our buffered output again
+  while (next < n || !running.empty()) {
+    while (next < n && running.size() < jobs) {
+      int pipefd[2];
+      if (::pipe2(pipefd, O_CLOEXEC) < 0) {
+        results[next++] = sys_error("pipe");
+        continue;
+      }
+      Fd r(pipefd[0]), w(pipefd[1]);
+      pid_t pid = ::fork();
+      if (pid < 0) {
+        results[next++] = sys_error("fork");
+        continue;
+      }
+      if (pid == 0) {
+        r.reset();
+        Result<> res = job(next);
+        std::string msg = res ? std::string("ok") : "error" + res.error().serialize();
+        (void)write_all(w.get(), msg.data(), msg.size());
+        std::fflush(nullptr);
+        ::_exit(0);
+      }
+      running.emplace(pid, Child{next++, std::move(r), ""});
+    }
+    std::vector<struct pollfd> fds;
+    std::vector<pid_t> pids;
+    for (auto& [pid, c] : running) {
+      fds.push_back({c.out.get(), POLLIN, 0});
+      pids.push_back(pid);
+    }
+    if (fds.empty()) continue;
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+      for (auto& [pid, c] : running) results[c.index] = sys_error("poll");
+      break;
+    }
+    for (size_t i = 0; i < fds.size(); i++) {
+      if (!fds[i].revents) continue;
+      Child& c = running.at(pids[i]);
+      char buf[4096];
+      ssize_t got = ::read(c.out.get(), buf, sizeof buf);
+      if (got > 0) {
+        c.answer.append(buf, static_cast<size_t>(got));
+        continue;
+      }
+      if (got < 0 && errno == EINTR) continue;
+      int status = 0;
+      while (::waitpid(pids[i], &status, 0) < 0 && errno == EINTR) {
+      }
+      if (c.answer == "ok")
+        results[c.index] = {};
+      else if (c.answer.rfind("error", 0) == 0)
+        results[c.index] = std::unexpected(Error::deserialize(c.answer.substr(5)));
+      else
+        results[c.index] = fail("a worker process died (status " + std::to_string(status) + ")");
+      running.erase(pids[i]);
+    }
+  }
+  return results;
 }
 
 }  // namespace berth

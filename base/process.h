@@ -10,10 +10,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/fd.h"
+#include "base/result.h"
 
 namespace berth {
 
@@ -42,5 +45,12 @@ struct ProcessIdentity {
   bool alive() const;
   static std::optional<ProcessIdentity> of(pid_t pid);
 };
+
+// Runs job(0) .. job(n-1), each in a forked child of this process, at most `jobs` at a
+// time, and returns their results in order (an Error travels back through a pipe,
+// Error::serialize). For parallel work that forks, takes file locks or changes the
+// process's state itself, where threads would not be safe: each child starts as a copy of
+// this single-threaded process and ends with _exit. Output the job prints is the child's.
+std::vector<Result<>> run_forked(size_t n, size_t jobs, const std::function<Result<>(size_t)>& job);
 
 }  // namespace berth

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   register_lifecycle_commands(app, g, &exit_code);
   register_usage_commands(app, g, &exit_code);
   register_network_commands(app, g, &exit_code);
+  register_volume_commands(app, g, &exit_code);
   register_compose_commands(app, g, &exit_code);
   app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -48,8 +49,20 @@ int main(int argc, char** argv) {
       continue;
     }
     if (args[i].rfind("-", 0) == 0) continue;
-    if (args[i] != "run" && args[i] != "create" && args[i] != "exec") break;
-    size_t image = split_container_args(*app.get_subcommand(args[i]), args, i + 1);
+    CLI::App* verb = nullptr;
+    size_t from = i + 1;
+    if (args[i] == "run" || args[i] == "create" || args[i] == "exec") {
+      verb = app.get_subcommand(args[i]);
+    } else if (args[i] == "compose") {  // compose [its flags] exec|run SERVICE CMD...
+      CLI::App* compose = app.get_subcommand("compose");
+      size_t j = split_container_args(*compose, args, i + 1);
+      if (j < args.size() && (args[j] == "exec" || args[j] == "run")) {
+        verb = compose->get_subcommand(args[j]);
+        from = j + 1;
+      }
+    }
+    if (!verb) break;
+    size_t image = split_container_args(*verb, args, from);
     if (image < args.size() && args[image] == "--") image++;
     container_args().assign(args.begin() + static_cast<long>(std::min(image, args.size())), args.end());
     args.resize(std::min(image, args.size()));

@@ -6,42 +6,15 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/container_view.h"
 #include "cli/table.h"
 
 namespace berth::cli {
 
 namespace {
 
-
-// A container whose `berth run` holds the lock but has not yet started the command is
-// still "created"; it only counts as running once the record says so.
-std::string state_of(const engine::ContainerRecord& c, bool alive) {
-  if (!alive) return c.status;
-  return c.status == "created" ? "created" : "running";
-}
-
-std::string status_text(const engine::ContainerRecord& c, bool alive) {
-  if (state_of(c, alive) == "running") {
-    int64_t up = seconds_since(c.started_at);
-    std::string ago = human_duration_ago(up < 0 ? 0 : up);
-    std::string text = "Up " + ago.substr(0, ago.size() - 4);  // "Up 3 minutes"
-    if (c.health.is_object()) {  // docker: "Up 3 minutes (healthy)", "(health: starting)"
-      std::string h = c.health.value("Status", "starting");
-      text += h == "starting" ? " (health: starting)" : " (" + h + ")";
-    }
-    return text;
-  }
-  if (c.status == "restarting") {
-    int64_t ago = seconds_since(c.finished_at);
-    return "Restarting (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
-  }
-  if (c.status == "created") return "Created";
-  int64_t ago = seconds_since(c.finished_at);
-  return "Exited (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
-}
-
 // docker ps --filter KEY=VALUE: values of one key are alternatives, keys all must match.
-// Keys: status, name (substring), id (prefix), restart-policy.
+// Keys: status, name (substring), id (prefix), restart-policy, label.
 Result<bool> matches(const std::vector<std::string>& filters, const engine::ContainerRecord& c,
                      const std::string& state) {
   std::map<std::string, bool> key_matched;
@@ -58,6 +31,8 @@ Result<bool> matches(const std::vector<std::string>& filters, const engine::Cont
       ok = c.id.rfind(value, 0) == 0;
     else if (key == "restart-policy")
       ok = c.options.value("RestartPolicy", "no").substr(0, value.size()) == value;
+    else if (key == "label")  // label=KEY or label=KEY=VALUE
+      ok = has_label(c, value);
     else
       return fail("invalid filter", key);
     key_matched[key] |= ok;
@@ -82,7 +57,9 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
       for (const auto& p : engine::published_ports(nets, c.id)) ports.push_back(p.to_string());
     std::string ports_text = join(ports, ", ");
     // docker: a status filter shows non-running containers without -a too.
-    if (!all && !alive && filters.empty()) continue;
+    bool by_status = std::any_of(filters.begin(), filters.end(),
+                                 [](const std::string& f) { return f.rfind("status=", 0) == 0; });
+    if (!all && !alive && !by_status) continue;
     auto ok = matches(filters, c, state_of(c, alive));
     if (!ok) return report(ok.error());
     if (!*ok) continue;
@@ -90,8 +67,7 @@ int list_containers(const Globals& g, bool all, bool quiet, const std::string& f
       std::puts(c.id.substr(0, 12).c_str());
       continue;
     }
-    std::string cmd = "\"" + join(c.command, " ") + "\"";
-    if (cmd.size() > 22) cmd = cmd.substr(0, 20) + "…\"";
+    std::string cmd = command_text(c);
     int64_t age = seconds_since(c.created);
     std::string status = status_text(c, alive);
     if (format == "json") {
@@ -188,10 +164,13 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* sprune = system->add_subcommand("prune", "Remove stopped containers and unused images");
   sprune->add_flag("-f,--force", prune_force, "Do not prompt for confirmation");
   sprune->add_flag("-a,--all", prune_all, "Remove all unused images, not just dangling ones");
+  static bool prune_volumes = false;
+  sprune->add_flag("--volumes", prune_volumes, "Prune anonymous volumes");
   sprune->callback([&g, exit_code, confirm] {
-    if (!confirm(prune_all ? "  - all stopped containers\n  - all images without at least one container associated to them\n"
-                           : "  - all stopped containers\n  - what crashed berth commands left behind\n"))
-      return;
+    std::string what = prune_all ? "  - all stopped containers\n  - all images without at least one container associated to them\n"
+                                 : "  - all stopped containers\n  - what crashed berth commands left behind\n";
+    if (prune_volumes) what += "  - all anonymous volumes not used by at least one container\n";
+    if (!confirm(what.c_str())) return;
     // Opening the engine already removed what crashed commands left (Engine::recover).
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error()));
@@ -199,6 +178,12 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
     if (!gone) return void(*exit_code = report(gone.error()));
     if (!gone->empty()) std::puts("Deleted Containers:");
     for (const auto& id : *gone) std::puts(id.c_str());
+    if (prune_volumes) {  // docker's --volumes: anonymous ones only
+      auto vols = eng->prune_volumes(false);
+      if (!vols) return void(*exit_code = report(vols.error()));
+      if (!vols->names.empty()) std::puts("Deleted Volumes:");
+      for (const auto& n : vols->names) std::puts(n.c_str());
+    }
     if (!prune_all) return;  // berth's store has no dangling (untagged) images
     auto images = eng->prune_images();
     if (!images) return void(*exit_code = report(images.error()));
@@ -207,11 +192,11 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   });
 
   // podman's `system reset`: everything of this state root, gone.
-  auto* reset = system->add_subcommand("reset", "Remove all containers, networks and images, and their state");
+  auto* reset = system->add_subcommand("reset", "Remove all containers, networks, volumes and images, and their state");
   reset->add_flag("-f,--force", prune_force, "Do not prompt for confirmation");
   reset->callback([&g, exit_code, confirm] {
     if (!confirm("  - all containers (running ones are killed)\n  - all networks, their bridges, DNS servers and "
-                 "nftables rules\n  - all images\n  - the state under the root directory\n"))
+                 "nftables rules\n  - all volumes\n  - all images\n  - the state under the root directory\n"))
       return;
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error()));
@@ -223,12 +208,12 @@ void register_container_commands(CLI::App& app, Globals& g, int* exit_code) {
   static bool rm_force = false;
   rm->add_option("containers", rm_names, "CONTAINER...")->required();
   rm->add_flag("-f,--force", rm_force, "Force the removal of a running container (uses SIGKILL)");
-  static bool rm_volumes = false;  // berth has no anonymous volumes yet: nothing more to remove
+  static bool rm_volumes = false;
   rm->add_flag("-v,--volumes", rm_volumes, "Remove anonymous volumes associated with the container");
   rm->callback([&g, exit_code] {
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error()));
-    auto results = eng->remove_containers(rm_names, rm_force);
+    auto results = eng->remove_containers(rm_names, rm_force, rm_volumes);
     for (size_t i = 0; i < rm_names.size(); i++) {
       if (!results[i])
         *exit_code = report(results[i].error());

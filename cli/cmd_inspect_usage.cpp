@@ -146,6 +146,8 @@ std::vector<std::string> process_row(pid_t pid) {
   return {uid, std::to_string(pid), ppid, "0", stime, "?", time_s, trim(cmd)};
 }
 
+}  // namespace
+
 int show_top(const Globals& g, const std::string& key) {
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
@@ -160,8 +162,6 @@ int show_top(const Globals& g, const std::string& key) {
   print_table({"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}, rows);
   return 0;
 }
-
-}  // namespace
 
 void register_usage_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* top = app.add_subcommand("top", "Display the running processes of a container");

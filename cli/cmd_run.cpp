@@ -12,7 +12,6 @@ namespace berth::cli {
 
 namespace {
 
-
 void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::string& entrypoint) {
   if (run->get_name() == "run") run->add_flag("-d,--detach", detach, "Run container in background and print container ID");
   run->add_flag("--rm", o.remove, "Remove the container when it exits");
@@ -68,6 +67,10 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("--health-start-period", o.health_start_period, "Start period for the container to initialize (0s)");
   run->add_option("--health-retries", o.health_retries, "Consecutive failures needed to report unhealthy (3)");
   run->add_flag("--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK");
+  run->add_option("-l,--label", o.labels, "Set meta data on a container")->allow_extra_args(false);
+  run->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
+  run->add_option("--stop-timeout", o.stop_timeout, "Timeout (in seconds) to stop a container");
+  run->add_option("--shm-size", o.shm_size, "Size of /dev/shm");
 }
 
 // The image and command after the flags (main() cut them off for us).

@@ -31,8 +31,13 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code);
 // top, stats.
 void register_usage_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_network_commands(CLI::App& app, Globals& g, int* exit_code);
+// volume create|ls|inspect|rm|prune (cli/cmd_volume.cpp).
+void register_volume_commands(CLI::App& app, Globals& g, int* exit_code);
 // compose (cli/cmd_compose.cpp).
 void register_compose_commands(CLI::App& app, Globals& g, int* exit_code);
+
+// `top CONTAINER`'s table (cli/cmd_inspect_usage.cpp); also `compose top`.
+int show_top(const Globals& g, const std::string& name_or_id);
 
 // docker's exit code for a failure to start a command: 127 not found, 126 not
 // executable, else 125 (berth's own failure).

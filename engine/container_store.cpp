@@ -43,6 +43,7 @@ Json ContainerRecord::to_json() const {
           {"RestartCount", restart_count},
           {"Options", options},
           {"Healthcheck", healthcheck},
+          {"Mounts", mounts},
           {"State",
            {{"Status", status},
             {"Pid", pid},
@@ -73,6 +74,7 @@ Result<ContainerRecord> ContainerRecord::from_json(const Json& j, const std::str
     r.restart_count = j.value("RestartCount", 0);
     r.options = j.value("Options", Json::object());
     r.healthcheck = j.value("Healthcheck", Json());
+    r.mounts = j.value("Mounts", Json());
     const Json& s = j.at("State");
     r.status = s.value("Status", "created");
     r.pid = s.value("Pid", 0);

@@ -61,6 +61,9 @@ struct ContainerRecord {
   Json options;                    // the RunOptions it was created with (RunOptions::to_json)
   Json health;                     // docker's State.Health (null without a healthcheck)
   Json healthcheck;                // its Healthcheck::to_json(), null when it has none
+  // docker's Mounts for its -v entries, resolved at create: binds, and the volumes (named
+  // or anonymous) by name (engine/volume_mounts.h). Null in records older than volumes.
+  Json mounts;
   Json to_json() const;
   static Result<ContainerRecord> from_json(const Json& j, const std::string& source);
 };

@@ -12,6 +12,7 @@
 #include "engine/etc_files.h"
 #include "engine/image_files.h"
 #include "engine/spec_builder.h"
+#include "engine/volume_mounts.h"
 #include "runtime/cgroup.h"
 #include "runtime/log_writer.h"
 
@@ -148,8 +149,10 @@ Result<> Engine::write_etc_files(const RunOptions& o, const ContainerRecord& rec
 }
 
 Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRecord& image,
-                                        const ContainerRecord& rec) {
+                                        const ContainerRecord& rec,
+                                        const std::map<std::string, std::string>& volume_dirs) {
   SpecInputs in;
+  in.volume_dirs = volume_dirs;
   in.id = rec.id;
   in.options = &o;
   in.image = &image.config;
@@ -185,18 +188,35 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   if (o.remove && parse_restart_policy(o.restart)->name != "no")
     return fail("conflicting options: cannot specify both --restart and --rm");
   TRY(runtime::parse_log_options(o.log_opts));
+  if (!o.stop_signal.empty()) TRY_CTX(parse_signal(o.stop_signal), "--stop-signal");
+  if (o.stop_timeout && *o.stop_timeout < -1) return fail("invalid --stop-timeout", std::to_string(*o.stop_timeout));
+  for (const auto& l : o.labels)
+    if (l.empty() || l[0] == '=') return fail("invalid label (want key=value)", l);
   ImageHealthcheck image_hc{image.config.healthcheck_test, image.config.health_interval_ns,
                             image.config.health_timeout_ns, image.config.health_start_period_ns,
                             image.config.health_retries};
   ASSIGN_OR_RETURN(Healthcheck hc, effective_healthcheck(o, image_hc));
+  // Which -v entries are volumes, and where their directories are; nothing made yet.
+  ASSIGN_OR_RETURN(VolumeStore volume_store, VolumeStore::open(root_.storage));
+  ASSIGN_OR_RETURN(ContainerVolumes vols, plan_container_volumes(volume_store, o.volumes));
   // Validate every flag before anything exists: a spec built for a dummy id.
   ContainerRecord draft;
   draft.id = std::string(64, '0');
-  TRY(make_spec(o, image, draft));
+  ASSIGN_OR_RETURN(runtime::Spec checked, make_spec(o, image, draft, vols.dirs));
   for (const auto& v : o.volumes) {  // docker creates a missing host directory for -v
-    std::string host = v.substr(0, v.find(':'));
-    if (!path_exists(host)) TRY_CTX(make_dirs(host), "creating volume source");
+    auto arg = parse_volume_arg(v);
+    if (arg && arg->is_bind() && !path_exists(arg->source)) TRY_CTX(make_dirs(arg->source), "creating volume source");
   }
+  // The volumes: made if missing, filled from the image if empty, and held (the volume
+  // store's lock) until the record below names them (engine/volume_mounts.h).
+  ASSIGN_OR_RETURN(auto layers, images_.layer_dirs(image));
+  ASSIGN_OR_RETURN(std::optional<FileLock> volume_lock,
+                   take_container_volumes(volume_store, vols, layers,
+                                          IdShift{checked.uid_mappings, checked.gid_mappings}));
+  auto drop_volumes = [&] {
+    volume_lock.reset();
+    for (const auto& name : vols.created) (void)remove_volume(name, true);
+  };
 
   ContainerRecord rec;
   rec.name = o.name;
@@ -204,17 +224,25 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   rec.image_id = image.id;
   rec.auto_remove = o.remove;
   rec.half_made = half_made;
-  rec.stop_signal = image.config.stop_signal;
+  rec.stop_signal = o.stop_signal.empty() ? image.config.stop_signal : o.stop_signal;
   rec.options = o.to_json();
   if (!hc.test.empty()) rec.healthcheck = hc.to_json();
-  ASSIGN_OR_RETURN(ContainerStore::Created made, containers_.create(rec));
+  rec.mounts = vols.mounts;
+  auto created = containers_.create(rec);
+  if (!created) {
+    drop_volumes();
+    return std::unexpected(created.error());
+  }
+  volume_lock.reset();  // the record names its volumes now
+  ContainerStore::Created made = std::move(*created);
   ContainerRecord& c = made.rec;
-  // From here on, any failure removes the container again.
+  // From here on, any failure removes the container again (and the volumes made for it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
     (void)discard(c.id);
+    drop_volumes();
     return std::unexpected(std::move(e));
   };
-  auto spec = make_spec(o, image, c);
+  auto spec = make_spec(o, image, c, vols.dirs);
   if (!spec) return cleanup(spec.error());
   c.command = spec->process.args;
   auto ip = allocate_address(o, c.id);
@@ -246,6 +274,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   // container behind on a failed start; berth, like `run --rm`, cleans it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
     (void)discard(rec.id);
+    (void)remove_anonymous_volumes(rec);
     return std::unexpected(std::move(e));
   };
   auto lock = containers_.lock_running(rec.id);
@@ -277,6 +306,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.finished_at = rfc3339_now();
   if (o.remove) {
     TRY(discard(rec.id));
+    TRY(remove_anonymous_volumes(rec));  // docker's --rm takes them along
   } else
     TRY(containers_.save(rec));
   return *status;

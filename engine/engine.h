@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "engine/container_store.h"
 #include "engine/network_store.h"
 #include "engine/run_options.h"
+#include "engine/volume_store.h"
 #include "oci/store.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -64,8 +66,11 @@ class Engine {
   Result<ContainerRecord> run_detached(const RunOptions& options);
   // docker start: hands the container to a new shim (engine/lifecycle.cpp).
   Result<ContainerRecord> start(const std::string& name_or_id);
-  // docker stop: the image's StopSignal (SIGTERM), then SIGKILL after `timeout` seconds (10).
+  // docker stop: --stop-signal or the image's StopSignal (SIGTERM), then SIGKILL after
+  // `timeout` seconds (else the container's --stop-timeout, else 10).
   Result<> stop(const std::string& name_or_id, std::optional<int> timeout);
+  // The same for several at once: all signalled, then waited for together.
+  std::vector<Result<>> stop_containers(const std::vector<std::string>& names_or_ids, std::optional<int> timeout);
   Result<> kill(const std::string& name_or_id, int signal);
   // Blocks until the container is not running; its record then.
   Result<ContainerRecord> wait(const std::string& name_or_id);
@@ -81,14 +86,17 @@ class Engine {
   // Removes a stopped container (force: a running one is killed first).
   Result<> remove_container(const std::string& name_or_id, bool force);
   // The same for several at once, in parallel (one result each, in order).
-  std::vector<Result<>> remove_containers(const std::vector<std::string>& names_or_ids, bool force);
+  // `volumes`: also their anonymous volumes (rm -v).
+  std::vector<Result<>> remove_containers(const std::vector<std::string>& names_or_ids, bool force,
+                                          bool volumes = false);
   Result<> rename(const std::string& name_or_id, const std::string& new_name);
   // Removes every container that is not running; their ids (engine/housekeeping.cpp).
   Result<std::vector<std::string>> prune_containers();
   // Removes every image no container uses; what `rmi` would print for each.
   Result<std::vector<std::string>> prune_images();
   // podman's `system reset`: every container (killed), network (bridge, DNS server,
-  // rules) and image of this state root, then the state itself (engine/housekeeping.cpp).
+  // rules), volume and image of this state root, then the state itself
+  // (engine/housekeeping.cpp).
   Result<> reset();
   ContainerStore& store() { return containers_; }
 
@@ -101,6 +109,27 @@ class Engine {
   // docker network connect / disconnect (engine/network_attach.cpp): live when it runs.
   Result<> connect_network(const std::string& network, const std::string& container, NetworkRequest req);
   Result<> disconnect_network(const std::string& network, const std::string& container);
+
+  // Named volumes (engine/volumes.cpp). A container's -v NAME:/path makes its volume on
+  // first use and -v /path an anonymous one (engine/volume_mounts.h).
+  // docker volume create: `wanted` carries name (empty: a random one), driver, labels and
+  // options; a volume of that name that exists already is returned as it is.
+  Result<VolumeRecord> create_volume(VolumeRecord wanted);
+  Result<std::vector<VolumeRecord>> volumes();
+  Result<VolumeRecord> find_volume(const std::string& name);
+  // Refused while any container (in any state) has it mounted: "remove NAME: volume is in
+  // use - [ID]". `force`: a volume that does not exist is not an error.
+  Result<> remove_volume(const std::string& name, bool force);
+  // Removes the volumes no container uses: anonymous ones only, or all with `all` (docker's
+  // `volume prune [-a]`). The names removed, and the bytes their files took.
+  struct PrunedVolumes {
+    std::vector<std::string> names;
+    uint64_t bytes = 0;
+  };
+  Result<PrunedVolumes> prune_volumes(bool all);
+  // Removes a removed container's anonymous volumes (rm -v, run --rm) that no other
+  // container uses; `rec` is its record from before its removal.
+  Result<> remove_anonymous_volumes(const ContainerRecord& rec);
 
   // The shim's calls back into the engine (`berth internal ...`, runtime/shim_config.h).
   // The starter: starts the command detached and reports "ok PID" or "error ..." on fd.
@@ -116,8 +145,10 @@ class Engine {
  private:
   Engine(StateRoot root, oci::Store images)
       : root_(std::move(root)), images_(std::move(images)), containers_(root_) {}
+  // `volume_dirs`: the host directories of its volumes (engine/volume_mounts.h).
   Result<runtime::Spec> make_spec(const RunOptions& o, const oci::ImageRecord& image,
-                                  const ContainerRecord& rec);
+                                  const ContainerRecord& rec,
+                                  const std::map<std::string, std::string>& volume_dirs = {});
   // Checks --network, --ip, -p, -P and --network-alias against each other, and turns -P
   // into -p entries for the image's EXPOSE (engine/networking.cpp).
   Result<> resolve_network_options(RunOptions& o, const oci::ImageConfig& image);

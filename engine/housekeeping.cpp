@@ -45,7 +45,10 @@ Result<> Engine::reset() {
     for (const auto& n : nets) TRY(forget_network(n));
   }
   TRY(prune_networks());  // DNS servers of networks whose records went missing
-  for (const char* dir : {"images", "containers", "networks", "cache"}) TRY(remove_tree(path_join(root_.storage, dir)));
+  // Volumes too: every container that used one is gone. remove_tree stays on one
+  // filesystem and follows no symlink, so an o=bind volume's device is never touched.
+  for (const char* dir : {"images", "containers", "networks", "volumes", "cache"})
+    TRY(remove_tree(path_join(root_.storage, dir)));
   return remove_tree(root_.run);
 }
 

@@ -96,8 +96,9 @@ Json Engine::inspect(const ContainerRecord& rec) {
                  {"Tty", o.tty},
                  {"OpenStdin", o.interactive},
                  {"Image", rec.image},
-                 {"Labels", Json::object()},
+                 {"Labels", o.label_map()},
                  {"StopSignal", rec.stop_signal.empty() ? "SIGTERM" : rec.stop_signal}};
+  if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
   std::string path;
   Json args = Json::array();
   if (auto spec = runtime::load_spec(containers_.storage_dir(rec.id))) {
@@ -111,8 +112,9 @@ Json Engine::inspect(const ContainerRecord& rec) {
   }
   if (!rec.healthcheck.is_null()) config["Healthcheck"] = rec.healthcheck;
   if (o.entrypoint) config["Entrypoint"] = std::vector<std::string>{*o.entrypoint};
-  Json mounts = Json::array();
-  for (const auto& v : o.volumes) {
+  // Resolved at create (volumes by name, engine/volume_mounts.h); older records: binds only.
+  Json mounts = rec.mounts.is_array() ? rec.mounts : Json::array();
+  for (const auto& v : rec.mounts.is_array() ? std::vector<std::string>{} : o.volumes) {
     auto parts = split(v, ':');
     mounts.push_back({{"Type", "bind"},
                       {"Source", parts[0]},

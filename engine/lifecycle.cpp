@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -204,6 +205,7 @@ Result<ContainerRecord> Engine::run_detached(const RunOptions& o) {
   ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, true));
   if (auto s = spawn_shim(made.rec); !s) {
     (void)discard(made.rec.id);
+    (void)remove_anonymous_volumes(made.rec);
     return std::unexpected(s.error());
   }
   return containers_.update(made.rec.id, [](ContainerRecord& r) -> Result<> {
@@ -320,6 +322,7 @@ Result<int> Engine::process_exited(const std::string& id, int code, int signal, 
                    }));
   if (!again && rec.auto_remove) {
     TRY(discard(id));
+    TRY(remove_anonymous_volumes(rec));  // docker's --rm takes them along
   }
   return again ? runtime::kExitRestart : 0;
 }
@@ -352,35 +355,98 @@ Result<> Engine::settle(const ContainerRecord& rec, int assumed_code) {
 }
 
 Result<> Engine::stop(const std::string& key, std::optional<int> timeout) {
-  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
-  if (!containers_.is_alive(rec)) return {};
-  ASSIGN_OR_RETURN(rec, containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
-                     r.stop_requested = true;
-                     return {};
-                   }));
-  if (rec.status == "restarting") {  // the shim is waiting out a backoff: cancel it
-    if (rec.shim_pid > 0) ::kill(rec.shim_pid, SIGTERM);
-    return settle(rec, rec.exit_code);
-  }
-  int sig = SIGTERM;
-  if (!rec.stop_signal.empty()) {
-    ASSIGN_OR_RETURN(sig, parse_signal(rec.stop_signal));
-  }
-  Fd proc = open_container_process(rec);
-  int code = 128 + sig;
-  if (proc) {
-    trace_syscall("pidfd_send_signal(" + std::to_string(rec.pid) + ", " + std::to_string(sig) + ")");
-    pidfd_signal(proc.get(), sig);
-    int grace = timeout.value_or(10);
-    if (!wait_exit(proc.get(), grace * 1000)) {
-      trace_note("still running after " + std::to_string(grace) + "s: SIGKILL");
-      pidfd_signal(proc.get(), SIGKILL);
-      (void)runtime::remove_container_cgroup(rec.id);  // and anything else inside
-      wait_exit(proc.get(), 5000);
-      code = 128 + SIGKILL;
+  return stop_containers({key}, timeout)[0];
+}
+
+std::vector<Result<>> Engine::stop_containers(const std::vector<std::string>& keys, std::optional<int> timeout) {
+  // In phases over all containers, as remove_containers: signal every one, then wait for
+  // them together, so N containers take one grace period, not N.
+  struct Stopping {
+    ContainerRecord rec;
+    Fd proc;
+    int code = 0;
+    std::chrono::steady_clock::time_point deadline;
+    bool killed = false;
+  };
+  std::vector<Result<>> results(keys.size());
+  std::vector<std::optional<Stopping>> stopping(keys.size());
+  auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < keys.size(); i++) {
+    auto rec = containers_.find(keys[i]);
+    if (!rec) {
+      results[i] = std::unexpected(rec.error());
+      continue;
     }
+    if (!containers_.is_alive(*rec)) continue;
+    auto marked = containers_.update(rec->id, [](ContainerRecord& r) -> Result<> {
+      r.stop_requested = true;
+      return {};
+    });
+    if (!marked) {
+      results[i] = std::unexpected(marked.error());
+      continue;
+    }
+    Stopping s{*marked, Fd(), 0, now, false};
+    if (s.rec.status == "restarting") {  // the shim is waiting out a backoff: cancel it
+      if (s.rec.shim_pid > 0) ::kill(s.rec.shim_pid, SIGTERM);
+      s.code = s.rec.exit_code;
+      stopping[i] = std::move(s);
+      continue;
+    }
+    int sig = SIGTERM;
+    if (!s.rec.stop_signal.empty()) {
+      auto parsed = parse_signal(s.rec.stop_signal);
+      if (!parsed) {
+        results[i] = std::unexpected(parsed.error());
+        continue;
+      }
+      sig = *parsed;
+    }
+    // -t wins; else the container's --stop-timeout; else docker's 10 s (-1: wait forever).
+    int grace = timeout.value_or(RunOptions::from_json(s.rec.options).value_or(RunOptions{}).stop_timeout.value_or(10));
+    s.code = 128 + sig;
+    s.proc = open_container_process(s.rec);
+    s.deadline = grace < 0 ? std::chrono::steady_clock::time_point::max() : now + std::chrono::seconds(grace);
+    if (s.proc) {
+      trace_syscall("pidfd_send_signal(" + std::to_string(s.rec.pid) + ", " + std::to_string(sig) + ")");
+      pidfd_signal(s.proc.get(), sig);
+    }
+    stopping[i] = std::move(s);
   }
-  return settle(rec, code);
+  // Wait for all of them; whoever outlives its grace period gets SIGKILL.
+  for (;;) {
+    std::vector<struct pollfd> fds;
+    auto next = std::chrono::steady_clock::time_point::max();
+    for (auto& s : stopping) {
+      if (!s || !s->proc) continue;
+      if (wait_exit(s->proc.get(), 0)) {
+        s->proc.reset();
+        continue;
+      }
+      if (!s->killed && std::chrono::steady_clock::now() >= s->deadline) {
+        trace_note(s->rec.name + " still running after its grace period: SIGKILL");
+        pidfd_signal(s->proc.get(), SIGKILL);
+        (void)runtime::remove_container_cgroup(s->rec.id);  // and anything else inside
+        s->killed = true;
+        s->code = 128 + SIGKILL;
+        s->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      } else if (s->killed && std::chrono::steady_clock::now() >= s->deadline) {
+        s->proc.reset();  // unkillable (D state): settle() records it anyway
+        continue;
+      }
+      fds.push_back({s->proc.get(), POLLIN, 0});
+      next = std::min(next, s->deadline);
+    }
+    if (fds.empty()) break;
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
+    int ms = next == std::chrono::steady_clock::time_point::max()
+                 ? -1
+                 : static_cast<int>(std::clamp<int64_t>(wait.count() + 1, 0, 60'000));
+    if (::poll(fds.data(), fds.size(), ms) < 0 && errno != EINTR) break;
+  }
+  for (size_t i = 0; i < keys.size(); i++)
+    if (stopping[i]) results[i] = settle(stopping[i]->rec, stopping[i]->code);
+  return results;
 }
 
 Result<> Engine::kill(const std::string& key, int sig) {
@@ -454,7 +520,7 @@ Result<> Engine::remove_container(const std::string& key, bool force) {
   return remove_containers({key}, force)[0];
 }
 
-std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& keys, bool force) {
+std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& keys, bool force, bool volumes) {
   // In phases, each over all containers, so that N shims wind down at the same time
   // instead of one after the other: kill everything, then wait, then remove.
   std::vector<Result<>> results(keys.size());
@@ -503,6 +569,7 @@ std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& 
     if (!recs[i] || !results[i]) continue;
     const ContainerRecord& rec = *recs[i];
     results[i] = discard(rec.id);  // also when --rm got there first
+    if (results[i] && volumes) results[i] = remove_anonymous_volumes(rec);
   }
   return results;
 }

@@ -25,6 +25,11 @@ Json RunOptions::to_json() const {
   if (health_cmd) j["HealthCmd"] = *health_cmd;
   if (health_retries) j["HealthRetries"] = *health_retries;
   if (pids_limit) j["PidsLimit"] = *pids_limit;
+  if (!health_test.empty()) j["HealthTest"] = health_test;
+  if (!labels.empty()) j["Labels"] = labels;
+  if (!stop_signal.empty()) j["StopSignal"] = stop_signal;
+  if (stop_timeout) j["StopTimeout"] = *stop_timeout;
+  if (!shm_size.empty()) j["ShmSize"] = shm_size;
   return j;
 }
 
@@ -82,10 +87,24 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.health_start_period = j.value("HealthStartPeriod", "");
     if (j.contains("HealthRetries")) o.health_retries = j["HealthRetries"].get<int>();
     o.no_healthcheck = j.value("NoHealthcheck", false);
+    o.health_test = j.value("HealthTest", V{});
+    o.labels = j.value("Labels", V{});
+    o.stop_signal = j.value("StopSignal", "");
+    if (j.contains("StopTimeout")) o.stop_timeout = j["StopTimeout"].get<int>();
+    o.shm_size = j.value("ShmSize", "");
     return o;
   } catch (const Json::exception& e) {
     return fail(std::string("invalid run options in container record (") + e.what() + ")");
   }
+}
+
+std::map<std::string, std::string> RunOptions::label_map() const {
+  std::map<std::string, std::string> m;
+  for (const auto& l : labels) {
+    auto eq = l.find('=');
+    m[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  return m;
 }
 
 Result<RestartPolicy> parse_restart_policy(const std::string& text) {
@@ -141,11 +160,14 @@ Result<int64_t> health_duration(const std::string& flag, const std::string& text
 
 Result<Healthcheck> effective_healthcheck(const RunOptions& o, const ImageHealthcheck& image) {
   Healthcheck h;
-  if (o.no_healthcheck) {
+  if (o.no_healthcheck || (!o.health_test.empty() && o.health_test[0] == "NONE")) {
     if (o.health_cmd) return fail("--no-healthcheck conflicts with --health-* options");
     return h;
   }
-  if (o.health_cmd)
+  if (o.health_cmd && !o.health_test.empty()) return fail("--health-cmd conflicts with a healthcheck test");
+  if (!o.health_test.empty())
+    h.test = o.health_test;
+  else if (o.health_cmd)
     h.test = {"CMD-SHELL", *o.health_cmd};
   else if (!image.test.empty() && image.test[0] != "NONE")
     h.test = image.test;
@@ -162,7 +184,7 @@ Result<Healthcheck> effective_healthcheck(const RunOptions& o, const ImageHealth
     h.retries = *o.health_retries;
   }
   if (h.interval_ns != 0 && h.interval_ns < 1'000'000) return fail("--health-interval must be at least 1ms");
-  if (!h.test.empty() && h.command().empty()) return fail("invalid healthcheck test in image", h.test[0]);
+  if (!h.test.empty() && h.command().empty()) return fail("invalid healthcheck test (want CMD, CMD-SHELL or NONE)", h.test[0]);
   return h;
 }
 

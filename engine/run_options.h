@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,7 @@ struct RunOptions {
   int64_t cpu_shares = 0;
   std::optional<int64_t> pids_limit;
   std::vector<std::string> ulimits;              // nofile=1024:2048
-  std::vector<std::string> volumes;              // -v HOST:CTR[:ro]
+  std::vector<std::string> volumes;              // -v HOST:CTR[:ro], NAME:CTR[:ro][,nocopy], CTR
   std::vector<std::string> tmpfs;                // --tmpfs /run[:size=64m]
   std::vector<std::string> uidmap, gidmap;       // --uidmap 0:100000:65536
   std::vector<std::string> sysctls;              // --sysctl k=v
@@ -59,6 +60,16 @@ struct RunOptions {
   std::string health_interval, health_timeout, health_start_period;  // "30s"
   std::optional<int> health_retries;
   bool no_healthcheck = false;
+  // The docker API's Healthcheck.Test, as compose writes it: {"CMD", args...},
+  // {"CMD-SHELL", cmd} or {"NONE"}; non-empty, it takes the place of --health-cmd.
+  std::vector<std::string> health_test;
+  std::vector<std::string> labels;               // --label k=v (Config.Labels)
+  std::string stop_signal;                       // --stop-signal (default: the image's, else SIGTERM)
+  std::optional<int> stop_timeout;               // --stop-timeout seconds (default 10)
+  std::string shm_size;                          // --shm-size 64m (/dev/shm's size)
+
+  // --label values as a map ("k" alone: an empty value, as docker).
+  std::map<std::string, std::string> label_map() const;
 
   // Kept in the container's record, so `start` after a reboot and `inspect` see them.
   Json to_json() const;

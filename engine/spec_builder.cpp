@@ -1,9 +1,11 @@
 #include "engine/spec_builder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "engine/volume_store.h"
 #include "runtime/capabilities.h"
 #include "runtime/cgroup.h"
 #include "runtime/seccomp.h"
@@ -85,9 +87,14 @@ Result<runtime::Spec> apply_security(runtime::Spec& spec, const RunOptions& o) {
   return spec;
 }
 
-Result<> add_user_mounts(runtime::Spec& spec, const RunOptions& o) {
+Result<> add_user_mounts(runtime::Spec& spec, const RunOptions& o,
+                         const std::map<std::string, std::string>& volume_dirs) {
+  std::vector<std::string> destinations;
   for (const auto& v : o.volumes) {
-    ASSIGN_OR_RETURN(Mount m, parse_volume(v));
+    ASSIGN_OR_RETURN(Mount m, parse_volume(v, volume_dirs));
+    if (std::find(destinations.begin(), destinations.end(), m.destination) != destinations.end())
+      return fail("Duplicate mount point", m.destination);
+    destinations.push_back(m.destination);
     spec.mounts.push_back(m);
   }
   for (const auto& t : o.tmpfs) {
@@ -238,22 +245,56 @@ Result<runtime::Rlimit> parse_ulimit(const std::string& text) {
   return runtime::Rlimit{upper, as_limit(*hard), as_limit(*soft)};
 }
 
-Result<Mount> parse_volume(const std::string& text) {
+Result<VolumeArg> parse_volume_arg(const std::string& text) {
   auto parts = split(text, ':');
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
-    return fail("invalid volume specification (want /host/path:/container/path[:ro])", text);
-  if (parts[0][0] != '/')
-    return fail("named volumes are not supported yet; use an absolute host path", text);
-  if (parts[1][0] != '/') return fail("invalid volume specification: container path must be absolute", text);
-  Mount m{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
-  if (parts.size() == 3) {
-    for (const auto& o : split(parts[2], ',')) {
-      if (o == "ro" || o == "rw" || o == "z" || o == "Z")
-        m.options.push_back(o);
-      else
-        return fail("invalid volume mode \"" + o + "\"", text);
+  VolumeArg v;
+  std::string mode;
+  // Docker's reading: the destination is always absolute, so "/data:ro" is DEST:MODE and
+  // "/srv:/data" is SOURCE:DEST.
+  if (parts.size() == 1) {
+    v.destination = parts[0];
+  } else if (parts.size() == 2 && !parts[1].empty() && parts[1][0] != '/') {
+    v.destination = parts[0];
+    mode = parts[1];
+  } else if (parts.size() == 2 || parts.size() == 3) {
+    v.source = parts[0];
+    v.destination = parts[1];
+    if (parts.size() == 3) mode = parts[2];
+    if (v.source.empty()) return fail("invalid volume specification: empty source", text);
+  } else {
+    return fail("invalid volume specification (want [/host/path|name:]/container/path[:ro])", text);
+  }
+  if (v.destination.empty() || v.destination[0] != '/')
+    return fail("invalid volume specification: container path must be absolute", text);
+  if (v.destination == "/") return fail("invalid volume specification: destination can't be '/'", text);
+  if (!v.source.empty() && v.source[0] == '.')
+    return fail("invalid volume specification: a relative host path; use an absolute path", text);
+  if (!v.source.empty() && !v.is_bind()) TRY(validate_volume_name(v.source));
+  for (const auto& m : split(mode, ',')) {
+    if (m == "ro" || m == "rw" || m == "z" || m == "Z") {
+      v.modes.push_back(m);
+      v.read_only = m == "ro" || (v.read_only && m != "rw");
+    } else if (m == "nocopy") {
+      v.nocopy = true;
+    } else if (!m.empty() || parts.size() == 3) {
+      return fail("invalid volume mode \"" + m + "\"", text);
     }
   }
+  return v;
+}
+
+Result<Mount> parse_volume(const std::string& text, const std::map<std::string, std::string>& volume_dirs) {
+  ASSIGN_OR_RETURN(VolumeArg v, parse_volume_arg(text));
+  std::string source = v.source;
+  if (!v.is_bind()) {  // a volume: its directory was chosen by the engine
+    auto dir = volume_dirs.find(v.destination);
+    if (dir == volume_dirs.end())
+      return fail("volume " + (v.source.empty() ? "(anonymous)" : v.source) + " for " + v.destination +
+                  " has no directory (volumes are taken at create)");
+    source = dir->second;
+  }
+  Mount m{v.destination, "bind", source, {"rbind", "rprivate"}};
+  m.options.insert(m.options.end(), v.modes.begin(), v.modes.end());
   return m;
 }
 
@@ -294,10 +335,18 @@ Result<runtime::Spec> build_spec(const SpecInputs& in) {
   TRY(apply_security(spec, o));
   TRY(add_namespaces(spec, o, in.netns_path));
   spec.mounts = default_mounts(in.mount_cgroup2 && spec.uid_mappings.empty(), o.privileged);
+  if (!o.shm_size.empty()) {  // --shm-size: /dev/shm's tmpfs size
+    auto bytes = parse_bytes(o.shm_size);
+    if (!bytes || *bytes <= 0) return fail("invalid --shm-size (want a size like 64m)", o.shm_size);
+    for (auto& m : spec.mounts)
+      if (m.destination == "/dev/shm")
+        for (auto& opt : m.options)
+          if (opt.rfind("size=", 0) == 0) opt = "size=" + std::to_string(*bytes / 1024) + "k";
+  }
   for (const char* f : {"hostname", "hosts", "resolv.conf"})
     spec.mounts.push_back({std::string("/etc/") + f, "bind", path_join(in.etc_dir, f),
                            {"rbind", "rprivate"}});
-  TRY(add_user_mounts(spec, o));
+  TRY(add_user_mounts(spec, o, in.volume_dirs));
   ASSIGN_OR_RETURN(spec.resources, resources_json(o));
   spec.cgroups_path = "berth/" + in.id;
   for (const auto& s : o.sysctls) {

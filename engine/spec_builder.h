@@ -8,6 +8,7 @@
 // Bad flag values are reported here, before anything exists on disk.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct SpecInputs {
   bool mount_cgroup2 = false;           // the host's cgroup2 hierarchy has controllers
   uint64_t nofile_hard_limit = 1048576; // the caller's RLIMIT_NOFILE ceiling
   std::vector<std::string> host_env;    // for `-e NAME` without a value
+  // -v NAME:/dest and -v /dest: the host directory of the volume mounted at each
+  // destination (engine/volume_mounts.h decides them; binds are not in here).
+  std::map<std::string, std::string> volume_dirs;
 };
 
 Result<runtime::Spec> build_spec(const SpecInputs& in);
@@ -43,7 +47,21 @@ Result<std::vector<std::string>> container_env(const SpecInputs& in);
 void set_env(std::vector<std::string>& env, const std::string& kv);
 Result<Json> resources_json(const RunOptions& o);
 Result<runtime::Rlimit> parse_ulimit(const std::string& text);
-Result<runtime::Mount> parse_volume(const std::string& text);
+// One -v value in docker's grammar [SOURCE:]DESTINATION[:MODE]: SOURCE is an absolute host
+// path (a bind mount), a volume's name, or absent (an anonymous volume); MODE is a
+// comma-separated list of ro, rw, z, Z and nocopy (a new volume is not filled from the
+// image). "/data:ro" is DESTINATION:MODE, as docker reads it.
+struct VolumeArg {
+  std::string source, destination;
+  std::vector<std::string> modes;  // ro, rw, z, Z as given (nocopy is not a mount option)
+  bool read_only = false, nocopy = false;
+  bool is_bind() const { return !source.empty() && source[0] == '/'; }
+  bool is_anonymous() const { return source.empty(); }
+};
+Result<VolumeArg> parse_volume_arg(const std::string& text);
+// The mount of one -v value; a volume's directory comes from `volume_dirs` (SpecInputs).
+Result<runtime::Mount> parse_volume(const std::string& text,
+                                    const std::map<std::string, std::string>& volume_dirs = {});
 Result<runtime::Mount> parse_tmpfs(const std::string& text);
 // Docker's rule: a memory limit below 6 MiB is refused before the kernel sees it.
 inline constexpr int64_t kMinimumMemory = 6 * 1024 * 1024;

@@ -1,0 +1,62 @@
+#include "cli/container_view.h"
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "engine/run_options.h"
+
+namespace berth::cli {
+
+// A container whose `berth run` holds the lock but has not yet started the command is
+// still "created"; it only counts as running once the record says so.
+std::string state_of(const engine::ContainerRecord& c, bool alive) {
+  if (!alive) return c.status;
+  return c.status == "created" ? "created" : "running";
+}
+
+std::string status_text(const engine::ContainerRecord& c, bool alive) {
+  if (state_of(c, alive) == "running") {
+    int64_t up = seconds_since(c.started_at);
+    std::string ago = human_duration_ago(up < 0 ? 0 : up);
+    std::string text = "Up " + ago.substr(0, ago.size() - 4);  // "Up 3 minutes"
+    if (c.health.is_object()) {  // docker: "Up 3 minutes (healthy)", "(health: starting)"
+      std::string h = c.health.value("Status", "starting");
+      text += h == "starting" ? " (health: starting)" : " (" + h + ")";
+    }
+    return text;
+  }
+  if (c.status == "restarting") {
+    int64_t ago = seconds_since(c.finished_at);
+    return "Restarting (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
+  }
+  if (c.status == "created") return "Created";
+  int64_t ago = seconds_since(c.finished_at);
+  return "Exited (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
+}
+
+bool has_label(const engine::ContainerRecord& c, const std::string& label) {
+  auto eq = label.find('=');
+  std::string key = label.substr(0, eq);
+  for (const auto& l : c.options.value("Labels", std::vector<std::string>{})) {
+    if (l.substr(0, l.find('=')) != key) continue;
+    if (eq == std::string::npos) return true;
+    auto leq = l.find('=');
+    return (leq == std::string::npos ? "" : l.substr(leq + 1)) == label.substr(eq + 1);
+  }
+  return false;
+}
+
+std::string label_of(const engine::ContainerRecord& c, const std::string& key) {
+  for (const auto& l : c.options.value("Labels", std::vector<std::string>{})) {
+    auto eq = l.find('=');
+    if (l.substr(0, eq) == key) return eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  return "";
+}
+
+std::string command_text(const engine::ContainerRecord& c) {
+  std::string cmd = "\"" + join(c.command, " ") + "\"";
+  if (cmd.size() > 22) cmd = cmd.substr(0, 20) + "…\"";
+  return cmd;
+}
+
+}  // namespace berth::cli

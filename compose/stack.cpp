@@ -1,0 +1,539 @@
+#include "compose/stack.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "base/fs.h"
+#include "base/process.h"
+#include "base/strings.h"
+#include "compose/run_plan.h"
+
+namespace berth::compose {
+
+namespace {
+
+// How many containers of a wave start at once. Each start mostly waits (fork, exec, the
+// network store's lock, the kernel's RCU), so more workers than cores pay off.
+constexpr size_t kParallelStarts = 8;
+
+using engine::ContainerRecord;
+
+int number_of(const ContainerRecord& rec) {
+  auto labels = container_labels(rec);
+  return static_cast<int>(parse_int(labels[kLabelNumber]).value_or(0));
+}
+
+std::string service_of(const ContainerRecord& rec) { return container_labels(rec)[kLabelService]; }
+
+bool wants(const std::vector<std::string>& services, const std::string& name) {
+  return services.empty() || std::find(services.begin(), services.end(), name) != services.end();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> container_labels(const ContainerRecord& rec) {
+  auto o = engine::RunOptions::from_json(rec.options);
+  return o ? o->label_map() : std::map<std::string, std::string>{};
+}
+
+void Stack::emit(const std::string& kind, const std::string& name, const std::string& status) const {
+  if (events_) events_({kind, name, status});
+}
+
+void Stack::warn(const std::string& text) const {
+  if (warnings_) warnings_->push_back(text);
+}
+
+Result<std::vector<ContainerRecord>> Stack::containers(const std::vector<std::string>& services, bool oneoff) {
+  ASSIGN_OR_RETURN(auto all, engine_.containers());
+  std::vector<ContainerRecord> mine;
+  for (auto& c : all) {
+    auto labels = container_labels(c);
+    if (labels[kLabelProject] != project_.name) continue;
+    if (!oneoff && labels[kLabelOneoff] == "True") continue;
+    if (!wants(services, labels[kLabelService])) continue;
+    mine.push_back(std::move(c));
+  }
+  std::sort(mine.begin(), mine.end(), [](const ContainerRecord& a, const ContainerRecord& b) {
+    auto sa = service_of(a), sb = service_of(b);
+    if (sa != sb) return sa < sb;
+    return number_of(a) < number_of(b);
+  });
+  return mine;
+}
+
+Result<std::vector<ContainerRecord>> Stack::orphans() {
+  ASSIGN_OR_RETURN(auto mine, containers({}, true));
+  std::vector<ContainerRecord> out;
+  for (auto& c : mine) {
+    std::string service = service_of(c);
+    if (!project_.services.count(service) && !project_.disabled_services.count(service)) out.push_back(c);
+  }
+  return out;
+}
+
+Result<> Stack::ensure_networks(const std::vector<std::string>& services) {
+  std::set<std::string> keys;
+  for (const auto& name : services) {
+    const Service& s = project_.services.at(name);
+    if (!s.network_mode.empty()) continue;
+    for (const auto& [key, attachment] : s.networks) keys.insert(key);
+  }
+  for (const auto& key : keys) {
+    const Network& n = project_.networks.at(key);
+    auto existing = engine_.find_network(n.name);
+    if (n.external) {
+      if (!existing) return fail("network " + n.name + " declared as external, but could not be found");
+      continue;
+    }
+    if (existing) {
+      auto it = existing->labels.find(kLabelProject);
+      if (it == existing->labels.end() || it->second != project_.name)
+        warn("a network with name " + n.name + " exists but was not created for project \"" + project_.name +
+             "\". Set `external: true` to use an existing network");
+      continue;
+    }
+    if (!n.driver.empty() && n.driver != "bridge")
+      return fail("networks." + key + ".driver: only bridge networks are supported", n.driver);
+    engine::NetworkRecord wanted;
+    wanted.name = n.name;
+    wanted.internal = n.internal;
+    wanted.ipv6 = n.enable_ipv6.value_or(false);
+    for (const auto& pool : n.ipam_config) {
+      if (pool.subnet.find(':') != std::string::npos) {
+        wanted.subnet_v6 = pool.subnet;
+      } else {
+        wanted.subnet = pool.subnet;
+        wanted.gateway = pool.gateway;
+      }
+    }
+    for (const auto& [k, v] : n.driver_opts) {
+      if (k == "com.docker.network.driver.mtu" || k == "mtu") {
+        auto mtu = parse_int(v);
+        if (!mtu) return fail("networks." + key + ".driver_opts: invalid mtu", v);
+        wanted.mtu = static_cast<int>(*mtu);
+      } else {
+        wanted.options[k] = v;
+      }
+    }
+    wanted.labels = n.labels;
+    wanted.labels[kLabelProject] = project_.name;
+    wanted.labels[kLabelNetwork] = key;
+    emit("Network", n.name, "Creating");
+    TRY_CTX(engine_.create_network(wanted), "network " + n.name);
+    emit("Network", n.name, "Created");
+  }
+  return {};
+}
+
+Result<> Stack::ensure_volumes(const std::vector<std::string>& services) {
+  std::set<std::string> keys;
+  for (const auto& name : services)
+    for (const auto& v : project_.services.at(name).volumes)
+      if (v.type == "volume" && !v.source.empty() && project_.volumes.count(v.source)) keys.insert(v.source);
+  for (const auto& key : keys) {
+    const Volume& v = project_.volumes.at(key);
+    auto existing = engine_.find_volume(v.name);
+    if (v.external) {
+      if (!existing) return fail("external volume \"" + v.name + "\" not found");
+      continue;
+    }
+    if (existing) {
+      auto it = existing->labels.find(kLabelProject);
+      if (it == existing->labels.end() || it->second != project_.name)
+        warn("volume \"" + v.name + "\" already exists but was not created by Docker Compose. Use `external: true` "
+             "to use an existing volume");
+      continue;
+    }
+    if (!v.driver.empty() && v.driver != "local")
+      return fail("volumes." + key + ".driver: only the local driver is supported", v.driver);
+    engine::VolumeRecord wanted;
+    wanted.name = v.name;
+    wanted.labels = v.labels;
+    wanted.labels[kLabelProject] = project_.name;
+    wanted.labels[kLabelVolume] = key;
+    wanted.options = v.driver_opts;
+    emit("Volume", v.name, "Creating");
+    TRY_CTX(engine_.create_volume(wanted), "volume " + v.name);
+    emit("Volume", v.name, "Created");
+  }
+  return {};
+}
+
+Result<> Stack::prepare(const std::vector<std::string>& services) {
+  ASSIGN_OR_RETURN(auto waves, dependency_waves(project_, services, true));
+  std::vector<std::string> all;
+  for (const auto& w : waves) all.insert(all.end(), w.begin(), w.end());
+  TRY(ensure_networks(all));
+  return ensure_volumes(all);
+}
+
+Result<> Stack::up(const UpOptions& u) {
+  for (const auto& [name, n] : u.scale)
+    if (!project_.services.count(name)) return fail("no such service: " + name);
+  ASSIGN_OR_RETURN(auto waves, dependency_waves(project_, u.services, u.no_deps));
+  std::vector<std::string> all;
+  for (const auto& w : waves) all.insert(all.end(), w.begin(), w.end());
+  ASSIGN_OR_RETURN(auto stray, orphans());
+  if (!stray.empty()) {
+    if (u.remove_orphans) {
+      TRY(stop_in_waves(stray, u.timeout_s, true, false));
+    } else {
+      std::vector<std::string> names;
+      for (const auto& c : stray) names.push_back(c.name);
+      warn("Found orphan containers ([" + join(names, " ") + "]) for this project. If you removed or renamed this "
+           "service in your compose file, you can run this command with the --remove-orphans flag to clean it up.");
+    }
+  }
+  TRY(ensure_networks(all));
+  TRY(ensure_volumes(all));
+  ASSIGN_OR_RETURN(auto existing, containers());
+  for (const auto& wave : waves) {
+    if (!u.no_start)
+      for (const auto& name : wave) TRY(wait_for_dependencies(name, u));
+    TRY(converge_wave(wave, u, existing));
+  }
+  if (u.wait && !u.no_start)
+    for (const auto& name : all) TRY(wait_until_ready(name, "", u.wait_timeout_s));
+  return {};
+}
+
+Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOptions& u,
+                              const std::vector<ContainerRecord>& existing) {
+  // What each container of the wave needs: nothing, a start, a (re)creation, a removal.
+  struct Action {
+    enum Kind { kKeep, kStart, kCreate, kRecreate, kRemove } kind;
+    const Service* service;
+    int number;
+    std::optional<ContainerRecord> old;
+  };
+  std::vector<Action> actions;
+  for (const auto& name : wave) {
+    const Service& s = project_.services.at(name);
+    auto scale = u.scale.find(name);
+    int replicas = scale != u.scale.end() ? scale->second : static_cast<int>(s.replicas());
+    if (replicas > 1 && !s.container_name.empty())
+      return fail("services." + name + ": container_name \"" + s.container_name +
+                  "\" cannot be used by several containers (scale " + std::to_string(replicas) + ")");
+    std::map<int, ContainerRecord> have;
+    for (const auto& c : existing)
+      if (service_of(c) == name) have.emplace(number_of(c), c);
+    auto image = engine_.images().find_image(s.image);
+    std::string image_id = image ? image->id : "";
+    std::string hash = config_hash(s);
+    for (int n = 1; n <= replicas; n++) {
+      auto it = have.find(n);
+      if (it == have.end()) {
+        actions.push_back({Action::kCreate, &s, n, std::nullopt});
+        continue;
+      }
+      auto labels = container_labels(it->second);
+      bool changed = labels[kLabelConfigHash] != hash || (!image_id.empty() && labels[kLabelImage] != image_id);
+      if ((changed || u.force_recreate) && !u.no_recreate)
+        actions.push_back({Action::kRecreate, &s, n, it->second});
+      else if (!engine_.store().is_alive(it->second) && !u.no_start)
+        actions.push_back({Action::kStart, &s, n, it->second});
+      else
+        actions.push_back({Action::kKeep, &s, n, it->second});
+    }
+    for (const auto& [n, c] : have)
+      if (n > replicas) actions.push_back({Action::kRemove, &s, n, c});
+  }
+
+  auto run_one = [&](size_t i) -> Result<> {
+    const Action& a = actions[i];
+    const Service& s = *a.service;
+    std::string name = container_name(project_, s, a.number);
+    switch (a.kind) {
+      case Action::kKeep:
+        emit("Container", name, engine_.store().is_alive(*a.old) ? "Running" : "Created");
+        return {};
+      case Action::kStart:
+        emit("Container", name, "Starting");
+        TRY(engine_.start(a.old->id));
+        emit("Container", name, "Started");
+        return {};
+      case Action::kRemove:
+        emit("Container", a.old->name, "Stopping");
+        for (auto& r : engine_.stop_containers({a.old->id}, u.timeout_s)) TRY(r);
+        TRY(engine_.remove_container(a.old->id, true));
+        emit("Container", a.old->name, "Removed");
+        return {};
+      case Action::kRecreate:
+        emit("Container", name, "Recreate");
+        for (auto& r : engine_.stop_containers({a.old->id}, u.timeout_s)) TRY(r);
+        TRY(engine_.remove_container(a.old->id, true));
+        break;
+      case Action::kCreate:
+        emit("Container", name, "Creating");
+        break;
+    }
+    auto image = engine_.images().find_image(s.image);
+    if (!image) return fail("service \"" + s.name + "\": image " + s.image + " not found (berth cannot pull yet: `berth load` it)");
+    RunContext ctx{engine_.store().root().storage, image->id, false};
+    ASSIGN_OR_RETURN(ServiceRun run, service_run_options(project_, s, a.number, ctx));
+    for (const auto& [path, content] : run.files) {
+      TRY(make_dirs(dir_name(path), 0700));
+      TRY(write_file_atomic(path, content, 0444));
+    }
+    if (u.no_start) {
+      TRY_CTX(engine_.create(run.options), "service " + s.name);
+      emit("Container", name, a.kind == Action::kRecreate ? "Recreated" : "Created");
+      return {};
+    }
+    TRY_CTX(engine_.run_detached(run.options), "service " + s.name);
+    emit("Container", name, a.kind == Action::kRecreate ? "Recreated" : "Started");
+    return {};
+  };
+  // Warnings of the plan (keys berth accepts but ignores), once per service, from here:
+  // the workers are other processes.
+  for (const auto& name : wave) {
+    const Service& s = project_.services.at(name);
+    auto image = engine_.images().find_image(s.image);
+    RunContext ctx{engine_.store().root().storage, image ? image->id : "", false};
+    // (An error here is the worker's to report, for a container it must create.)
+    if (auto run = service_run_options(project_, s, 1, ctx))
+      for (const auto& w : run->warnings) warn(w);
+  }
+  std::vector<size_t> busy;
+  for (size_t i = 0; i < actions.size(); i++)
+    if (actions[i].kind != Action::kKeep) busy.push_back(i);
+  for (size_t i = 0; i < actions.size(); i++)
+    if (actions[i].kind == Action::kKeep) TRY(run_one(i));
+  std::vector<Result<>> results;
+  if (busy.size() == 1)
+    results.push_back(run_one(busy[0]));
+  else if (!busy.empty())
+    results = run_forked(busy.size(), kParallelStarts, [&](size_t i) { return run_one(busy[i]); });
+  for (auto& r : results) TRY(r);
+  return {};
+}
+
+Result<> Stack::wait_for_dependencies(const std::string& name, const UpOptions& u) {
+  for (const auto& [dep, d] : project_.services.at(name).depends_on) {
+    if (!project_.services.count(dep)) {
+      if (d.required) return fail("service \"" + name + "\" depends on undefined service \"" + dep + "\"");
+      continue;
+    }
+    if (d.condition == "service_started") continue;
+    TRY(wait_until_ready(dep, d.condition, u.wait_timeout_s));
+  }
+  return {};
+}
+
+Result<> Stack::wait_until_ready(const std::string& service, const std::string& condition,
+                                 std::optional<int> timeout_s) {
+  // condition "": --wait's (healthy when there is a healthcheck, else running).
+  ASSIGN_OR_RETURN(auto list, containers({service}));
+  auto deadline = timeout_s ? std::chrono::steady_clock::now() + std::chrono::seconds(*timeout_s)
+                            : std::chrono::steady_clock::time_point::max();
+  for (const auto& c : list) {
+    emit("Container", c.name, "Waiting");
+    for (;;) {
+      ASSIGN_OR_RETURN(ContainerRecord now, engine_.store().load(c.id));
+      bool alive = engine_.store().is_alive(now);
+      std::string health = now.health.is_object() ? now.health.value("Status", "starting") : "";
+      if (condition == "service_completed_successfully") {
+        if (!alive && now.status == "exited") {
+          if (now.exit_code != 0)
+            return fail("service \"" + service + "\" didn't complete successfully: exit " +
+                        std::to_string(now.exit_code));
+          emit("Container", c.name, "Exited");
+          break;
+        }
+      } else {
+        if (!alive && now.status != "restarting")
+          return fail("container " + c.name + " exited (" + std::to_string(now.exit_code) + ")");
+        if (condition == "service_healthy" && now.healthcheck.is_null())
+          return fail("container " + c.name + " has no healthcheck configured");
+        if (health == "unhealthy") {
+          std::string last;
+          auto log = now.health.value("Log", Json::array());
+          if (!log.empty()) last = trim(log.back().value("Output", ""));
+          return fail("dependency failed to start: container " + c.name + " is unhealthy" +
+                      (last.empty() ? "" : " (last health check output: " + last + ")"));
+        }
+        if (health == "healthy" || (health.empty() && now.status == "running")) {
+          emit("Container", c.name, health.empty() ? "Running" : "Healthy");
+          break;
+        }
+      }
+      if (std::chrono::steady_clock::now() >= deadline)
+        return fail("timeout waiting for container " + c.name + " of service \"" + service + "\"" +
+                    (health.empty() ? "" : " (health: " + health + ")"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  return {};
+}
+
+Result<> Stack::stop_in_waves(const std::vector<ContainerRecord>& list, std::optional<int> timeout_s, bool remove,
+                              bool volumes) {
+  // Dependents first: the waves of `up`, reversed; containers of services no longer in
+  // the file (orphans) go with the first group.
+  std::vector<std::vector<std::string>> waves;
+  if (auto w = dependency_waves(project_, {}, false)) waves = *w;
+  std::reverse(waves.begin(), waves.end());
+  std::map<std::string, size_t> wave_of;
+  for (size_t i = 0; i < waves.size(); i++)
+    for (const auto& s : waves[i]) wave_of[s] = i;
+  std::vector<std::vector<const ContainerRecord*>> groups(waves.size() + 1);
+  for (const auto& c : list) {
+    auto it = wave_of.find(service_of(c));
+    groups[it == wave_of.end() ? 0 : it->second + 1].push_back(&c);
+  }
+  for (const auto& group : groups) {
+    if (group.empty()) continue;
+    std::vector<std::string> ids;
+    std::vector<std::string> running;
+    for (const auto* c : group) {
+      ids.push_back(c->id);
+      if (engine_.store().is_alive(*c)) {
+        running.push_back(c->id);
+        emit("Container", c->name, "Stopping");
+      }
+    }
+    // -t 0: no grace period, so no separate stop: rm -f kills them all at once.
+    if (!running.empty() && !(remove && timeout_s && *timeout_s == 0)) {
+      auto stopped = engine_.stop_containers(running, timeout_s);
+      for (size_t i = 0; i < stopped.size(); i++) TRY(stopped[i]);
+    }
+    for (const auto* c : group)
+      if (std::find(running.begin(), running.end(), c->id) != running.end()) emit("Container", c->name, "Stopped");
+    if (!remove) continue;
+    auto removed = engine_.remove_containers(ids, true, volumes);
+    for (size_t i = 0; i < removed.size(); i++) {
+      TRY(removed[i]);
+      emit("Container", group[i]->name, "Removed");
+    }
+  }
+  return {};
+}
+
+Result<> Stack::down(const DownOptions& d) {
+  ASSIGN_OR_RETURN(auto list, containers(d.services, true));
+  ASSIGN_OR_RETURN(auto stray, orphans());
+  if (!d.remove_orphans) {
+    std::vector<std::string> names;
+    std::erase_if(list, [&](const ContainerRecord& c) {
+      bool orphan = std::any_of(stray.begin(), stray.end(), [&](const ContainerRecord& o) { return o.id == c.id; });
+      if (orphan) names.push_back(c.name);
+      return orphan;
+    });
+    if (!names.empty())
+      warn("Found orphan containers ([" + join(names, " ") + "]) for this project. If you removed or renamed this "
+           "service in your compose file, you can run this command with the --remove-orphans flag to clean it up.");
+  }
+  TRY(stop_in_waves(list, d.timeout_s, true, d.volumes));
+  if (!d.services.empty()) return {};
+  // The project's networks: those its file declares (not external) and any other network
+  // labelled with the project (a key removed from the file since `up`).
+  ASSIGN_OR_RETURN(auto nets, engine_.networks());
+  for (const auto& n : nets) {
+    auto it = n.labels.find(kLabelProject);
+    if (it == n.labels.end() || it->second != project_.name) continue;
+    emit("Network", n.name, "Removing");
+    if (auto r = engine_.remove_network(n.id); !r) {
+      warn("network " + n.name + ": " + r.error().message());
+      continue;
+    }
+    emit("Network", n.name, "Removed");
+  }
+  if (d.volumes) {  // the project's named volumes (external ones carry no project label)
+    ASSIGN_OR_RETURN(auto vols, engine_.volumes());
+    for (const auto& v : vols) {
+      auto it = v.labels.find(kLabelProject);
+      if (it == v.labels.end() || it->second != project_.name) continue;
+      emit("Volume", v.name, "Removing");
+      if (auto r = engine_.remove_volume(v.name, true); !r) {
+        warn("volume " + v.name + ": " + r.error().message());
+        continue;
+      }
+      emit("Volume", v.name, "Removed");
+    }
+  }
+  if (d.rmi == "all") {
+    std::set<std::string> images;
+    for (const auto& [name, s] : project_.services)
+      if (!s.image.empty()) images.insert(s.image);
+    for (const auto& image : images) {
+      if (!engine_.images().find_image(image)) continue;
+      if (auto r = engine_.remove_image(image, false); !r)
+        warn("image " + image + ": " + r.error().message());
+      else
+        emit("Image", image, "Removed");
+    }
+  } else if (!d.rmi.empty() && d.rmi != "local") {
+    return fail("invalid --rmi value (local or all)", d.rmi);
+  }
+  TRY(remove_tree(project_state_dir(engine_.store().root().storage, project_.name)));
+  return {};
+}
+
+Result<> Stack::start(const std::vector<std::string>& services) {
+  ASSIGN_OR_RETURN(auto waves, dependency_waves(project_, services, true));
+  for (const auto& wave : waves) {
+    ASSIGN_OR_RETURN(auto list, containers(wave));
+    std::vector<const ContainerRecord*> todo;
+    for (const auto& c : list)
+      if (!engine_.store().is_alive(c)) todo.push_back(&c);
+    auto results = run_forked(todo.size(), kParallelStarts, [&](size_t i) -> Result<> {
+      emit("Container", todo[i]->name, "Starting");
+      TRY(engine_.start(todo[i]->id));
+      emit("Container", todo[i]->name, "Started");
+      return {};
+    });
+    for (auto& r : results) TRY(r);
+  }
+  return {};
+}
+
+Result<> Stack::stop(const std::vector<std::string>& services, std::optional<int> timeout_s) {
+  ASSIGN_OR_RETURN(auto list, containers(services));
+  return stop_in_waves(list, timeout_s, false, false);
+}
+
+Result<> Stack::restart(const std::vector<std::string>& services, std::optional<int> timeout_s) {
+  TRY(stop(services, timeout_s));
+  return start(services);
+}
+
+Result<> Stack::kill(const std::vector<std::string>& services, int signal) {
+  ASSIGN_OR_RETURN(auto list, containers(services));
+  for (const auto& c : list) {
+    if (!engine_.store().is_alive(c)) continue;
+    emit("Container", c.name, "Killing");
+    TRY(engine_.kill(c.id, signal));
+    emit("Container", c.name, "Killed");
+  }
+  return {};
+}
+
+Result<> Stack::remove(const std::vector<std::string>& services, bool stop_first, bool volumes) {
+  ASSIGN_OR_RETURN(auto list, containers(services));
+  if (stop_first) {
+    TRY(stop_in_waves(list, std::nullopt, false, false));
+    ASSIGN_OR_RETURN(list, containers(services));
+  }
+  std::vector<ContainerRecord> stopped;
+  for (const auto& c : list)
+    if (!engine_.store().is_alive(c)) stopped.push_back(c);
+  return stop_in_waves(stopped, std::nullopt, true, volumes);
+}
+
+Result<std::map<std::string, std::vector<ContainerRecord>>> stacks(engine::Engine& engine) {
+  ASSIGN_OR_RETURN(auto all, engine.containers());
+  std::map<std::string, std::vector<ContainerRecord>> out;
+  for (auto& c : all) {
+    auto labels = container_labels(c);
+    auto it = labels.find(kLabelProject);
+    if (it != labels.end() && !it->second.empty()) out[it->second].push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace berth::compose

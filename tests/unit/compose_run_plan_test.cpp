@@ -1,0 +1,219 @@
+// compose/run_plan.h: a loaded service becomes the engine's run options (docker's flags),
+// its config hash, and the waves depends_on orders startup in.
+#include "compose/run_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "base/fs.h"
+#include "compose/load.h"
+
+namespace berth::compose {
+namespace {
+
+class RunPlan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-run-plan-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { ASSERT_TRUE(remove_tree(dir_)); }
+
+  Project load(const std::string& yaml, std::map<std::string, std::string> env = {}) {
+    EXPECT_TRUE(write_file_atomic(dir_ + "/compose.yml", yaml, 0644, Sync::kNoSync));
+    LoadOptions o;
+    o.working_dir = dir_;
+    o.project_name = "demo";
+    o.environ = std::move(env);
+    std::vector<std::string> warnings;
+    auto p = load_project(o, &warnings);
+    EXPECT_TRUE(p) << p.error().message();
+    return p.value_or(Project{});
+  }
+
+  ServiceRun plan(const Project& p, const std::string& service, int number = 1) {
+    auto r = service_run_options(p, p.services.at(service), number, {"/state", "sha256:abc", false});
+    EXPECT_TRUE(r) << r.error().message();
+    return r.value_or(ServiceRun{});
+  }
+
+  static bool has(const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  }
+
+  std::string dir_;
+};
+
+TEST_F(RunPlan, NamesLabelsAndTheDefaultNetwork) {
+  Project p = load("services:\n  web:\n    image: busybox\n    labels: {tier: front}\n");
+  ServiceRun r = plan(p, "web", 2);
+  EXPECT_EQ(r.options.name, "demo-web-2");
+  EXPECT_EQ(r.options.network, "demo_default");
+  EXPECT_EQ(r.options.network_aliases, std::vector<std::string>{"web"});
+  auto labels = r.options.label_map();
+  EXPECT_EQ(labels["tier"], "front");
+  EXPECT_EQ(labels[kLabelProject], "demo");
+  EXPECT_EQ(labels[kLabelService], "web");
+  EXPECT_EQ(labels[kLabelNumber], "2");
+  EXPECT_EQ(labels[kLabelOneoff], "False");
+  EXPECT_EQ(labels[kLabelImage], "sha256:abc");
+  EXPECT_EQ(labels[kLabelConfigHash], config_hash(p.services.at("web")));
+  EXPECT_EQ(labels[kLabelWorkingDir], dir_);
+}
+
+TEST_F(RunPlan, ContainerNameWins) {
+  Project p = load("services:\n  db: {image: busybox, container_name: store}\n");
+  EXPECT_EQ(plan(p, "db").options.name, "store");
+}
+
+TEST_F(RunPlan, PortsVolumesAndTmpfsBecomeDockerFlags) {
+  Project p = load(
+      "services:\n"
+      "  web:\n"
+      "    image: busybox\n"
+      "    ports: ['8080:80', '127.0.0.1::53/udp', '9000-9001:90-91', {target: 443, host_ip: '::1', published: '8443'}]\n"
+      "    volumes: ['./data:/data:ro', 'cache:/cache', '/anon', {type: tmpfs, target: /run, tmpfs: {size: 1048576}}]\n"
+      "volumes: {cache: {}}\n");
+  ServiceRun r = plan(p, "web");
+  EXPECT_TRUE(has(r.options.publish, "8080:80/tcp"));
+  EXPECT_TRUE(has(r.options.publish, "127.0.0.1::53/udp"));
+  EXPECT_TRUE(has(r.options.publish, "9000:90/tcp"));
+  EXPECT_TRUE(has(r.options.publish, "9001:91/tcp"));
+  EXPECT_TRUE(has(r.options.publish, "[::1]:8443:443/tcp"));
+  EXPECT_TRUE(has(r.options.volumes, dir_ + "/data:/data:ro"));
+  EXPECT_TRUE(has(r.options.volumes, "demo_cache:/cache:rw"));
+  EXPECT_TRUE(has(r.options.volumes, "/anon"));
+  EXPECT_TRUE(has(r.options.tmpfs, "/run:size=1048576"));
+}
+
+TEST_F(RunPlan, EntrypointListSplitsIntoEntrypointAndArguments) {
+  Project p = load("services:\n  a: {image: busybox, entrypoint: [sh, -c], command: ['echo hi']}\n"
+                   "  b: {image: busybox, entrypoint: 'sleep 5'}\n");
+  ServiceRun a = plan(p, "a");
+  EXPECT_EQ(a.options.entrypoint, "sh");
+  EXPECT_EQ(a.options.command, (std::vector<std::string>{"-c", "echo hi"}));
+  ServiceRun b = plan(p, "b");
+  EXPECT_EQ(b.options.entrypoint, "sleep");
+  EXPECT_EQ(b.options.command, std::vector<std::string>{"5"});
+}
+
+TEST_F(RunPlan, HealthcheckLimitsAndStopSettings) {
+  Project p = load(
+      "services:\n"
+      "  api:\n"
+      "    image: busybox\n"
+      "    healthcheck: {test: [CMD, wget, -q, localhost], interval: 2s, retries: 5, start_period: 1m30s}\n"
+      "    mem_limit: 64m\n"
+      "    cpus: 0.5\n"
+      "    deploy: {resources: {limits: {memory: 128M, pids: 50}}}\n"
+      "    stop_grace_period: 1500ms\n"
+      "    stop_signal: SIGINT\n"
+      "    restart: unless-stopped\n"
+      "    environment: {A: '1', B: null}\n"
+      "    extra_hosts: ['db:10.0.0.5']\n"
+      "    ulimits: {nofile: {soft: 100, hard: 200}}\n"
+      "    logging: {driver: json-file, options: {max-size: 1m, max-file: '2'}}\n");
+  ServiceRun r = plan(p, "api");
+  EXPECT_EQ(r.options.health_test, (std::vector<std::string>{"CMD", "wget", "-q", "localhost"}));
+  EXPECT_EQ(r.options.health_interval, "2s");
+  EXPECT_EQ(r.options.health_start_period, "1m30s");
+  EXPECT_EQ(r.options.health_retries, 5);
+  EXPECT_EQ(r.options.memory, "134217728");  // deploy's limit wins over mem_limit
+  EXPECT_EQ(r.options.cpus, "0.5");
+  EXPECT_EQ(r.options.pids_limit, 50);
+  EXPECT_EQ(r.options.stop_timeout, 2);  // rounded up to whole seconds
+  EXPECT_EQ(r.options.stop_signal, "SIGINT");
+  EXPECT_EQ(r.options.restart, "unless-stopped");
+  EXPECT_TRUE(has(r.options.env, "A=1"));
+  EXPECT_FALSE(std::any_of(r.options.env.begin(), r.options.env.end(),
+                           [](const std::string& e) { return e.rfind("B", 0) == 0; }));
+  EXPECT_TRUE(has(r.options.add_hosts, "db:10.0.0.5"));
+  EXPECT_TRUE(has(r.options.ulimits, "nofile=100:200"));
+  EXPECT_TRUE(has(r.options.log_opts, "max-size=1m"));
+  EXPECT_TRUE(has(r.options.log_opts, "max-file=2"));
+}
+
+TEST_F(RunPlan, DisabledHealthcheck) {
+  Project p = load("services:\n  a: {image: busybox, healthcheck: {disable: true}}\n");
+  EXPECT_TRUE(plan(p, "a").options.no_healthcheck);
+}
+
+TEST_F(RunPlan, NetworkModesAndSeveralNetworks) {
+  Project p = load(
+      "services:\n"
+      "  host: {image: busybox, network_mode: host, ports: ['80:80']}\n"
+      "  side: {image: busybox, network_mode: 'service:multi'}\n"
+      "  multi:\n"
+      "    image: busybox\n"
+      "    networks:\n"
+      "      back: {aliases: [store], ipv4_address: 10.9.0.5}\n"
+      "      front: null\n"
+      "networks: {front: {}, back: {}}\n");
+  ServiceRun host = plan(p, "host");
+  EXPECT_EQ(host.options.network, "host");
+  EXPECT_TRUE(host.options.publish.empty());  // docker: discarded in host mode, with a warning
+  EXPECT_FALSE(host.warnings.empty());
+  EXPECT_EQ(plan(p, "side").options.network, "container:demo-multi-1");
+  ServiceRun multi = plan(p, "multi");
+  EXPECT_EQ(multi.options.network, "demo_back");
+  EXPECT_EQ(multi.options.ip, "10.9.0.5");
+  EXPECT_EQ(multi.options.network_aliases, (std::vector<std::string>{"multi", "store"}));
+  EXPECT_EQ(multi.options.extra_networks, std::vector<std::string>{"name=demo_front,alias=multi"});
+}
+
+TEST_F(RunPlan, SecretsFromFilesAndFromTheEnvironment) {
+  ASSERT_TRUE(write_file_atomic(dir_ + "/pw.txt", "hunter2", 0600, Sync::kNoSync));
+  Project p = load(
+      "services:\n  a: {image: busybox, secrets: [pw, token], configs: [{source: conf, target: /etc/app.conf}]}\n"
+      "secrets: {pw: {file: ./pw.txt}, token: {environment: TOKEN}}\n"
+      "configs: {conf: {content: 'x=1'}}\n",
+      {{"TOKEN", "s3cret"}});
+  ServiceRun r = plan(p, "a");
+  EXPECT_TRUE(has(r.options.volumes, dir_ + "/pw.txt:/run/secrets/pw:ro"));
+  EXPECT_TRUE(has(r.options.volumes, "/state/compose/demo/secrets/token:/run/secrets/token:ro"));
+  EXPECT_TRUE(has(r.options.volumes, "/state/compose/demo/configs/conf:/etc/app.conf:ro"));
+  ASSERT_EQ(r.files.size(), 2u);
+  EXPECT_EQ(r.files[0], (std::pair<std::string, std::string>{"/state/compose/demo/secrets/token", "s3cret"}));
+  EXPECT_EQ(r.files[1], (std::pair<std::string, std::string>{"/state/compose/demo/configs/conf", "x=1"}));
+}
+
+TEST_F(RunPlan, BuildOnlyServiceIsAClearError) {
+  Project p = load("services:\n  a: {build: .}\n");
+  auto r = service_run_options(p, p.services.at("a"), 1, {"/state", "", false});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("services.a.build"), std::string::npos) << r.error().message();
+}
+
+TEST_F(RunPlan, ConfigHashIgnoresScaleButNotTheCommand) {
+  Project a = load("services:\n  w: {image: busybox, command: [sleep, '1']}\n");
+  Project b = load("services:\n  w: {image: busybox, command: [sleep, '1'], scale: 3}\n");
+  Project c = load("services:\n  w: {image: busybox, command: [sleep, '2']}\n");
+  EXPECT_EQ(config_hash(a.services.at("w")), config_hash(b.services.at("w")));
+  EXPECT_NE(config_hash(a.services.at("w")), config_hash(c.services.at("w")));
+}
+
+TEST_F(RunPlan, DependencyWaves) {
+  Project p = load(
+      "services:\n"
+      "  proxy: {image: busybox, depends_on: [api]}\n"
+      "  api: {image: busybox, depends_on: {store: {condition: service_healthy}}}\n"
+      "  store: {image: busybox}\n"
+      "  cache: {image: busybox}\n"
+      "  side: {image: busybox, network_mode: 'service:api'}\n");
+  auto waves = dependency_waves(p, {});
+  ASSERT_TRUE(waves) << waves.error().message();
+  using W = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(*waves, (W{{"cache", "store"}, {"api"}, {"proxy", "side"}}));
+  auto only = dependency_waves(p, {"proxy"});
+  ASSERT_TRUE(only);
+  EXPECT_EQ(*only, (W{{"store"}, {"api"}, {"proxy"}}));
+  auto no_deps = dependency_waves(p, {"proxy"}, true);
+  ASSERT_TRUE(no_deps);
+  EXPECT_EQ(*no_deps, (W{{"proxy"}}));
+  EXPECT_FALSE(dependency_waves(p, {"nope"}));
+}
+
+}  // namespace
+}  // namespace berth::compose

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <map>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -61,20 +60,24 @@ std::string self_exe() {
 }
 
 std::vector<Result<>> run_forked(size_t n, size_t jobs, const std::function<Result<>(size_t)>& job) {
+  // Each worker writes its answer into its pipe, then exits. The parent waits for the
+  // worker's exit (a pidfd), not for end-of-file on the pipe: a process the job started
+  // (a container, a shim) may inherit the pipe's write end and hold it open for its
+  // whole life. The answer is small, so it sits in the pipe's buffer until read.
   std::vector<Result<>> results(n);
   struct Child {
     size_t index;
-    Fd out;
-    std::string answer;
+    pid_t pid;
+    Fd pidfd, out;
   };
-  std::map<pid_t, Child> running;
+  std::vector<Child> running;
   size_t next = 0;
   if (jobs == 0) jobs = 1;
   std::fflush(nullptr);  // or each child would print our buffered output again
   while (next < n || !running.empty()) {
     while (next < n && running.size() < jobs) {
       int pipefd[2];
-      if (::pipe2(pipefd, O_CLOEXEC) < 0) {
+      if (::pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
         results[next++] = sys_error("pipe");
         continue;
       }
@@ -92,39 +95,32 @@ std::vector<Result<>> run_forked(size_t n, size_t jobs, const std::function<Resu
         std::fflush(nullptr);
         ::_exit(0);
       }
-      running.emplace(pid, Child{next++, std::move(r), ""});
+      Fd pidfd = open_pidfd(pid);  // the child cannot have been reaped yet: it is ours
+      running.push_back(Child{next++, pid, std::move(pidfd), std::move(r)});
     }
     std::vector<struct pollfd> fds;
-    std::vector<pid_t> pids;
-    for (auto& [pid, c] : running) {
-      fds.push_back({c.out.get(), POLLIN, 0});
-      pids.push_back(pid);
-    }
-    if (fds.empty()) continue;
+    for (auto& c : running) fds.push_back({c.pidfd.get(), POLLIN, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
-      for (auto& [pid, c] : running) results[c.index] = sys_error("poll");
+      for (auto& c : running) results[c.index] = sys_error("poll");
       break;
     }
-    for (size_t i = 0; i < fds.size(); i++) {
+    for (size_t i = fds.size(); i-- > 0;) {
       if (!fds[i].revents) continue;
-      Child& c = running.at(pids[i]);
-      char buf[4096];
-      ssize_t got = ::read(c.out.get(), buf, sizeof buf);
-      if (got > 0) {
-        c.answer.append(buf, static_cast<size_t>(got));
-        continue;
-      }
-      if (got < 0 && errno == EINTR) continue;
+      Child& c = running[i];
       int status = 0;
-      while (::waitpid(pids[i], &status, 0) < 0 && errno == EINTR) {
+      while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
       }
-      if (c.answer == "ok")
+      std::string answer;
+      char buf[4096];
+      ssize_t got;
+      while ((got = ::read(c.out.get(), buf, sizeof buf)) > 0) answer.append(buf, static_cast<size_t>(got));
+      if (answer == "ok")
         results[c.index] = {};
-      else if (c.answer.rfind("error", 0) == 0)
-        results[c.index] = std::unexpected(Error::deserialize(c.answer.substr(5)));
+      else if (answer.rfind("error", 0) == 0)
+        results[c.index] = std::unexpected(Error::deserialize(answer.substr(5)));
       else
         results[c.index] = fail("a worker process died (status " + std::to_string(status) + ")");
-      running.erase(pids[i]);
+      running.erase(running.begin() + static_cast<long>(i));
     }
   }
   return results;

@@ -63,9 +63,16 @@ int compose_up(const Globals& g, ComposeFlags& f) {
     f.abort_on_exit = true;
   }
   u.services = f.args;
+  bool attach = !f.detach && !u.no_start;
+  if (attach) {  // Ctrl-C while the stack starts: stop what started, as docker compose
+    catch_interrupts();
+    u.cancelled = interrupted;
+  }
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
-    if (auto r = stack.up(u); !r) return report(r.error());
-    if (f.detach || u.no_start) return 0;
+    auto up = stack.up(u);
+    if (attach && interrupted()) return stop_after_interrupt(stack, f);
+    if (!up) return report(up.error());
+    if (!attach) return 0;
     return attach_stack(g, stack, f);
   });
 }
@@ -169,6 +176,8 @@ int compose_ls(const Globals& g, const ComposeFlags& f) {
 
 int compose_port(const Globals& g, ComposeFlags& f) {
   if (f.args.size() != 2) return report(Error(0, "compose port requires SERVICE PRIVATE_PORT"));
+  std::string port = f.args[1];
+  f.args.pop_back();  // only the service is a service
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
     auto list = stack.containers({f.args[0]});
     if (!list) return report(list.error());
@@ -178,13 +187,13 @@ int compose_port(const Globals& g, ComposeFlags& f) {
     for (const auto& c : *list) {
       if (compose::container_labels(c)[compose::kLabelNumber] != std::to_string(index)) continue;
       for (const auto& p : engine::published_ports(*nets, c.id)) {
-        if (std::to_string(p.container_port) != f.args[1] || p.protocol != f.protocol) continue;
+        if (std::to_string(p.container_port) != port || p.protocol != f.protocol) continue;
         std::string host = p.to_string().substr(0, p.to_string().find("->"));
         std::puts(host.c_str());
         return 0;
       }
     }
-    return report(Error(0, "no port " + f.args[1] + "/" + f.protocol + " for container " + f.args[0] + " " +
+    return report(Error(0, "no port " + port + "/" + f.protocol + " for container " + f.args[0] + " " +
                                std::to_string(index)));
   });
 }
@@ -231,15 +240,27 @@ int compose_wait(const Globals& g, ComposeFlags& f) {
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
     auto list = stack.containers(f.args);
     if (!list) return report(list.error());
+    // Each container's exit code as it stops; --down-project: down at the first.
     int code = 0;
-    for (const auto& c : *list) {
-      auto done = stack_engine(stack).wait(c.id);
-      if (!done) return report(done.error());
-      std::printf("%d\n", done->exit_code);
-      if (done->exit_code != 0 && code == 0) code = done->exit_code;
+    std::set<std::string> done;
+    auto& store = stack_engine(stack).store();
+    while (done.size() < list->size()) {
+      for (const auto& c : *list) {
+        if (done.count(c.id)) continue;
+        auto now = store.load(c.id);
+        if (now && (store.is_alive(*now) || now->status == "restarting")) continue;
+        done.insert(c.id);
+        int exit_code = now ? now->exit_code : 0;
+        std::printf("%d\n", exit_code);
+        std::fflush(stdout);
+        if (exit_code != 0 && code == 0) code = exit_code;
+        if (f.down_project) {
+          if (auto r = stack.down({}); !r) return report(r.error());
+          return code;
+        }
+      }
+      if (done.size() < list->size()) ::usleep(50'000);
     }
-    if (f.down_project)
-      if (auto r = stack.down({}); !r) return report(r.error());
     return code;
   });
 }

@@ -6,6 +6,7 @@
 // (runtime/log_reader.h follow_log), each writing whole prefixed lines with one write(2),
 // so lines of different containers never interleave mid-line.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,16 +81,23 @@ void write_line(const std::string& prefix, const runtime::LogEntry& e, bool time
 // follower is killed); `announce_exit` prints docker compose's "web-1 exited with code 0".
 std::vector<pid_t> start_followers(engine::Engine& eng, const std::vector<engine::ContainerRecord>& list,
                                    const Prefixer& px, const runtime::LogReadOptions& opts, bool timestamps,
-                                   bool announce_exit) {
+                                   bool attached) {
   std::vector<pid_t> pids;
   std::fflush(nullptr);
+  pid_t parent = ::getpid();
   for (size_t i = 0; i < list.size(); i++) {
     pid_t pid = ::fork();
     if (pid != 0) {
       if (pid > 0) pids.push_back(pid);
       continue;
     }
-    ::signal(SIGINT, SIG_IGN);  // Ctrl-C is the parent's to handle
+    // Attached to `up`, Ctrl-C is the parent's to handle (it stops the stack, and the
+    // followers end with their containers); for `logs -f` it ends the followers too.
+    ::signal(SIGINT, attached ? SIG_IGN : SIG_DFL);
+    ::signal(SIGTERM, attached ? SIG_IGN : SIG_DFL);
+    // And it never outlives the command that started it, however that one ends.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(0);
     const auto& c = list[i];
     auto& store = eng.store();
     auto running = [&store, &c] {
@@ -101,7 +109,7 @@ std::vector<pid_t> start_followers(engine::Engine& eng, const std::vector<engine
       return true;
     };
     (void)runtime::follow_log(store.log_path(c.id), opts, print, running);
-    if (announce_exit) {
+    if (attached) {
       if (auto r = store.load(c.id)) {
         std::string msg = c.name + " exited with code " + std::to_string(r->exit_code) + "\n";
         (void)write_all(STDOUT_FILENO, msg.data(), msg.size());
@@ -116,6 +124,23 @@ volatile sig_atomic_t g_interrupts = 0;
 void on_interrupt(int) { g_interrupts = g_interrupts + 1; }
 
 }  // namespace
+
+void catch_interrupts() {
+  struct sigaction sa = {};
+  sa.sa_handler = on_interrupt;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool interrupted() { return g_interrupts > 0; }
+
+int stop_after_interrupt(compose::Stack& stack, const ComposeFlags& f) {
+  std::fputs("Gracefully stopping... (press Ctrl+C again to force)\n", stderr);
+  std::optional<int> timeout;
+  if (f.timeout >= 0) timeout = f.timeout;
+  if (auto r = stack.stop(f.up.services, timeout); !r) report(r.error());
+  return 130;
+}
 
 int compose_logs(const Globals& g, ComposeFlags& f) {
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
@@ -165,10 +190,7 @@ int attach_stack(const Globals& g, compose::Stack& stack, const ComposeFlags& f)
   std::printf("Attaching to %s\n", join(names, ", ").c_str());
   Prefixer px(*list, ::isatty(STDOUT_FILENO) && !f.no_color, f.no_prefix);
   runtime::LogReadOptions opts;  // all of it: what they printed while the stack started, too
-  struct sigaction sa = {};
-  sa.sa_handler = on_interrupt;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  catch_interrupts();  // (already, since before `up`: again for other callers)
   std::vector<pid_t> followers = start_followers(eng, *list, px, opts, false, true);
   std::optional<int> timeout;
   if (f.timeout >= 0) timeout = f.timeout;
@@ -215,13 +237,13 @@ int attach_stack(const Globals& g, compose::Stack& stack, const ComposeFlags& f)
     }
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGTERM, SIG_DFL);
-  if (!f.exit_code_from.empty()) {
+  if (!f.exit_code_from.empty()) {  // (also after Ctrl-C: the container's own code)
     auto mine = stack.containers({f.exit_code_from});
     if (!mine || mine->empty()) return report(Error(0, "no container for service " + f.exit_code_from));
     auto rec = eng.store().load(mine->front().id);
     return rec ? rec->exit_code : 1;
   }
-  return 0;
+  return stopping && !f.abort_on_exit ? 130 : 0;  // docker compose: 130 after Ctrl-C
 }
 
 int compose_exec(const Globals& g, ComposeFlags& f) {
@@ -270,6 +292,7 @@ int compose_run(const Globals& g, ComposeFlags& f) {
         u.services = deps;
         if (auto r = stack.up(u); !r) return report(r.error());
       }
+      if (auto r = stack.wait_for_dependencies(service, {}); !r) return report(r.error());
     }
     if (auto r = stack.prepare({service}); !r) return report(r.error());
     engine::Engine& eng = stack_engine(stack);
@@ -279,7 +302,13 @@ int compose_run(const Globals& g, ComposeFlags& f) {
     if (!run) return report(run.error());
     engine::RunOptions o = run->options;
     o.name = f.run_name.empty() ? project.name + "-" + service + "-run-" + random_hex(6) : f.run_name;
-    if (rest.size() > 1) o.command.assign(rest.begin() + 1, rest.end());
+    if (rest.size() > 1) {  // the command replaces the service's, after the entrypoint's own words
+      const auto& ep = it->second.entrypoint;
+      std::vector<std::string> command;
+      if (ep && ep->size() > 1) command.assign(ep->begin() + 1, ep->end());
+      command.insert(command.end(), rest.begin() + 1, rest.end());
+      o.command = std::move(command);
+    }
     if (f.run_entrypoint != "\x01unset") {
       o.entrypoint = f.run_entrypoint;
       if (rest.size() <= 1) o.command.clear();

@@ -53,4 +53,11 @@ int attach_stack(const Globals& g, compose::Stack& stack, const ComposeFlags& f)
 int compose_exec(const Globals& g, ComposeFlags& f);
 int compose_run(const Globals& g, ComposeFlags& f);
 
+// Ctrl-C (and SIGTERM) while a foreground `up` runs: counted, not fatal (forked workers
+// inherit the handler and finish what they started). `stop_after_interrupt` prints docker
+// compose's "Gracefully stopping..." and stops the stack; it returns 130.
+void catch_interrupts();
+bool interrupted();
+int stop_after_interrupt(compose::Stack& stack, const ComposeFlags& f);
+
 }  // namespace berth::cli

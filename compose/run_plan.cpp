@@ -96,7 +96,8 @@ Result<> add_file_object(const Project& project, const std::string& kind, const 
   return {};
 }
 
-Result<> add_networks(const Project& project, const Service& service, int number, engine::RunOptions& o) {
+Result<> add_networks(const Project& project, const Service& service, int number, bool oneoff,
+                      engine::RunOptions& o) {
   const std::string& mode = service.network_mode;
   if (mode == "host" || mode == "none") {
     o.network = mode;
@@ -129,7 +130,9 @@ Result<> add_networks(const Project& project, const Service& service, int number
       return fail("services." + service.name + ".networks: network \"" + key + "\" not declared");
     engine::NetworkRequest req;
     req.name = net->second.name;
-    req.aliases.push_back(service.name);  // docker compose: the service name on every network
+    // docker compose: the service name on every network (not for `compose run`'s one-off
+    // containers, which other services must not reach by the service's name).
+    if (!oneoff) req.aliases.push_back(service.name);
     if (attachment) {
       req.aliases.insert(req.aliases.end(), attachment->aliases.begin(), attachment->aliases.end());
       req.ip = attachment->ipv4_address;
@@ -163,8 +166,10 @@ std::string container_name(const Project& project, const Service& service, int n
 }
 
 std::string config_hash(const Service& service) {
+  // What docker compose leaves out of its hash too: how the image is made or fetched,
+  // scale, the startup order and profiles (none changes what a container is).
   OJson j = service_json(service);
-  j.erase("scale");
+  for (const char* key : {"scale", "build", "pull_policy", "depends_on", "profiles"}) j.erase(key);
   if (j.contains("deploy") && j["deploy"].is_object()) {
     j["deploy"].erase("replicas");
     if (j["deploy"].empty()) j.erase("deploy");
@@ -268,7 +273,7 @@ Result<ServiceRun> service_run_options(const Project& project, const Service& s,
     warn("pull_policy", "pulling is not implemented yet; the local image is used");
 
   // Networks and ports. Host mode: docker ignores published ports with a warning.
-  TRY(add_networks(project, s, number, o));
+  TRY(add_networks(project, s, number, ctx.oneoff, o));
   if (o.network == "host") {
     // Services sharing the host's network reach each other on localhost; berth also lets
     // them use each other's names (docker cannot): /etc/hosts entries at 127.0.0.1.

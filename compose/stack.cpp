@@ -192,13 +192,25 @@ Result<> Stack::up(const UpOptions& u) {
   TRY(ensure_networks(all));
   TRY(ensure_volumes(all));
   ASSIGN_OR_RETURN(auto existing, containers());
+  replaced_.clear();
   for (const auto& wave : waves) {
+    if (u.cancelled && u.cancelled()) return fail("interrupted");
     if (!u.no_start)
       for (const auto& name : wave) TRY(wait_for_dependencies(name, u));
     TRY(converge_wave(wave, u, existing));
   }
   if (u.wait && !u.no_start)
-    for (const auto& name : all) TRY(wait_until_ready(name, "", u.wait_timeout_s));
+    for (const auto& name : all) {
+      // A service others wait on with service_completed_successfully is a job: --wait
+      // waits for it to complete, as docker compose does, rather than to run.
+      std::string condition;
+      for (const auto& [other, s] : project_.services) {
+        auto d = s.depends_on.find(name);
+        if (d != s.depends_on.end() && d->second.condition == "service_completed_successfully")
+          condition = d->second.condition;
+      }
+      TRY(wait_until_ready(name, condition, u.wait_timeout_s, u.cancelled));
+    }
   return {};
 }
 
@@ -206,7 +218,7 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
                               const std::vector<ContainerRecord>& existing) {
   // What each container of the wave needs: nothing, a start, a (re)creation, a removal.
   struct Action {
-    enum Kind { kKeep, kStart, kCreate, kRecreate, kRemove } kind;
+    enum Kind { kKeep, kStart, kRestart, kCreate, kRecreate, kRemove } kind;
     const Service* service;
     int number;
     std::optional<ContainerRecord> old;
@@ -233,10 +245,20 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
       }
       auto labels = container_labels(it->second);
       bool changed = labels[kLabelConfigHash] != hash || (!image_id.empty() && labels[kLabelImage] != image_id);
-      if ((changed || u.force_recreate) && !u.no_recreate)
+      // A container in another's network namespace (network_mode: service:X) must follow
+      // a new X into its new namespace; one that asks for `restart: true` on a dependency
+      // is restarted with it (docker compose's rules).
+      bool shares_replaced = s.network_mode.rfind("service:", 0) == 0 && replaced_.count(s.network_mode.substr(8));
+      bool restart_with_dep = false;
+      for (const auto& [dep, d] : s.depends_on)
+        if (d.restart && replaced_.count(dep)) restart_with_dep = true;
+      bool alive = engine_.store().is_alive(it->second);
+      if (((changed || u.force_recreate) && !u.no_recreate) || shares_replaced)
         actions.push_back({Action::kRecreate, &s, n, it->second});
-      else if (!engine_.store().is_alive(it->second) && !u.no_start)
+      else if (!alive && !u.no_start)
         actions.push_back({Action::kStart, &s, n, it->second});
+      else if (alive && restart_with_dep && !u.no_start)
+        actions.push_back({Action::kRestart, &s, n, it->second});
       else
         actions.push_back({Action::kKeep, &s, n, it->second});
     }
@@ -257,6 +279,12 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
         TRY(engine_.start(a.old->id));
         emit("Container", name, "Started");
         return {};
+      case Action::kRestart:
+        emit("Container", name, "Restarting");
+        for (auto& r : engine_.stop_containers({a.old->id}, u.timeout_s)) TRY(r);
+        TRY(engine_.start(a.old->id));
+        emit("Container", name, "Restarted");
+        return {};
       case Action::kRemove:
         emit("Container", a.old->name, "Stopping");
         for (auto& r : engine_.stop_containers({a.old->id}, u.timeout_s)) TRY(r);
@@ -276,6 +304,7 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
     if (!image) return fail("service \"" + s.name + "\": image " + s.image + " not found (berth cannot pull yet: `berth load` it)");
     RunContext ctx{engine_.store().root().storage, image->id, false};
     ASSIGN_OR_RETURN(ServiceRun run, service_run_options(project_, s, a.number, ctx));
+    if (a.kind == Action::kRecreate) keep_anonymous_volumes(*a.old, run.options);
     for (const auto& [path, content] : run.files) {
       TRY(make_dirs(dir_name(path), 0700));
       TRY(write_file_atomic(path, content, 0444));
@@ -310,7 +339,24 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
   else if (!busy.empty())
     results = run_forked(busy.size(), kParallelStarts, [&](size_t i) { return run_one(busy[i]); });
   for (auto& r : results) TRY(r);
+  for (const auto& a : actions)
+    if (a.kind == Action::kCreate || a.kind == Action::kRecreate) replaced_.insert(a.service->name);
   return {};
+}
+
+void Stack::keep_anonymous_volumes(const ContainerRecord& old, engine::RunOptions& o) {
+  // docker compose hands a recreated container its predecessor's anonymous volumes (the
+  // data in `volumes: [/var/lib/db]` survives a config change): `-v /path` becomes
+  // `-v <the old volume>:/path`.
+  if (!old.mounts.is_array()) return;
+  for (const Json& m : old.mounts) {
+    if (!m.is_object() || m.value("Type", "") != "volume") continue;
+    std::string name = m.value("Name", ""), target = m.value("Destination", "");
+    auto vol = engine_.find_volume(name);
+    if (!vol || !vol->anonymous()) continue;
+    for (auto& v : o.volumes)
+      if (v == target || v == target + ":ro") v = name + ":" + v;
+  }
 }
 
 Result<> Stack::wait_for_dependencies(const std::string& name, const UpOptions& u) {
@@ -320,13 +366,18 @@ Result<> Stack::wait_for_dependencies(const std::string& name, const UpOptions& 
       continue;
     }
     if (d.condition == "service_started") continue;
-    TRY(wait_until_ready(dep, d.condition, u.wait_timeout_s));
+    auto ready = wait_until_ready(dep, d.condition, u.wait_timeout_s, u.cancelled);
+    if (!ready && !d.required && !(u.cancelled && u.cancelled())) {
+      warn("optional dependency \"" + dep + "\" of service \"" + name + "\" is not ready: " + ready.error().message());
+      continue;
+    }
+    TRY(ready);
   }
   return {};
 }
 
 Result<> Stack::wait_until_ready(const std::string& service, const std::string& condition,
-                                 std::optional<int> timeout_s) {
+                                 std::optional<int> timeout_s, const std::function<bool()>& cancelled) {
   // condition "": --wait's (healthy when there is a healthcheck, else running).
   ASSIGN_OR_RETURN(auto list, containers({service}));
   auto deadline = timeout_s ? std::chrono::steady_clock::now() + std::chrono::seconds(*timeout_s)
@@ -362,6 +413,7 @@ Result<> Stack::wait_until_ready(const std::string& service, const std::string& 
           break;
         }
       }
+      if (cancelled && cancelled()) return fail("interrupted");
       if (std::chrono::steady_clock::now() >= deadline)
         return fail("timeout waiting for container " + c.name + " of service \"" + service + "\"" +
                     (health.empty() ? "" : " (health: " + health + ")"));

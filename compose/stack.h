@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct UpOptions {
   std::optional<int> wait_timeout_s;   // --wait-timeout (also bounds depends_on waits)
   std::map<std::string, int> scale;    // --scale s=n
   std::optional<int> timeout_s;        // -t: for containers that are recreated
+  std::function<bool()> cancelled;     // asked between waves and while waiting (Ctrl-C)
 };
 
 struct DownOptions {
@@ -69,6 +71,9 @@ class Stack {
   Result<> up(const UpOptions& options);
   // The networks and volumes the services need (what `up` makes first; `compose run`).
   Result<> prepare(const std::vector<std::string>& services);
+  // Waits for the depends_on conditions of `service` (service_healthy,
+  // service_completed_successfully); a `required: false` dependency only warns.
+  Result<> wait_for_dependencies(const std::string& service, const UpOptions& options);
   Result<> down(const DownOptions& options);
 
   // The project's containers (oneoff ones from `compose run` only with `oneoff`), sorted by
@@ -91,10 +96,9 @@ class Stack {
   Result<> ensure_volumes(const std::vector<std::string>& services);
   Result<> converge_wave(const std::vector<std::string>& wave, const UpOptions& options,
                          const std::vector<engine::ContainerRecord>& existing);
-  // depends_on conditions of `service` (service_healthy, service_completed_successfully).
-  Result<> wait_for_dependencies(const std::string& service, const UpOptions& options);
   Result<> wait_until_ready(const std::string& service, const std::string& condition,
-                            std::optional<int> timeout_s);
+                            std::optional<int> timeout_s, const std::function<bool()>& cancelled = {});
+  void keep_anonymous_volumes(const engine::ContainerRecord& old, engine::RunOptions& options);
   Result<> stop_in_waves(const std::vector<engine::ContainerRecord>& list, std::optional<int> timeout_s,
                          bool remove, bool volumes);
   void emit(const std::string& kind, const std::string& name, const std::string& status) const;
@@ -104,6 +108,7 @@ class Stack {
   Project project_;
   EventSink events_;
   std::vector<std::string>* warnings_;
+  std::set<std::string> replaced_;  // services given new containers by this `up`
 };
 
 // Every stack on this host (docker compose ls): project name -> its containers.

@@ -299,7 +299,7 @@ services:
   EXPECT_NE(up.out().find("tier-talker-1  | hello-from-talker"), std::string::npos) << up.out();
   up.signal(SIGINT);
   Result r = up.wait(30s);
-  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(r.code, 130) << "docker compose's code after Ctrl-C: " << describe(r);
   EXPECT_NE(r.out.find("bye"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tier-talker-1 exited with code 0"), std::string::npos) << r.out;
   EXPECT_EQ(ps()["tier-talker-1"].value("State", ""), "exited");
@@ -337,6 +337,146 @@ services:
   EXPECT_TRUE(ps().empty());
   Result down = compose({"down"});
   EXPECT_EQ(down.code, 0) << describe(down);
+}
+
+TEST_F(ComposeTest, CtrlCWhileWaitingForADependencyStopsWhatStarted) {
+  write("compose.yml", R"(
+services:
+  slow:
+    image: busybox
+    command: [sleep, "1000"]
+    healthcheck: {test: ["CMD", "false"], interval: 100ms, retries: 1000}
+  app:
+    image: busybox
+    command: [sleep, "1000"]
+    depends_on: {slow: {condition: service_healthy}}
+)");
+  Process up = berth_bg({"compose", "-f", dir_ + "/compose.yml", "-p", "tier", "up", "-t", "0"});
+  bool waiting = false;
+  for (int i = 0; i < 100 && !waiting; i++) {
+    std::this_thread::sleep_for(100ms);
+    waiting = ps().count("tier-slow-1") > 0;
+  }
+  ASSERT_TRUE(waiting);
+  std::this_thread::sleep_for(300ms);
+  up.signal(SIGINT);
+  Result r = up.wait(30s);
+  EXPECT_EQ(r.code, 130) << describe(r);
+  EXPECT_NE(r.err.find("Gracefully stopping"), std::string::npos) << r.err;
+  auto now = ps();
+  EXPECT_EQ(now["tier-slow-1"].value("State", ""), "exited") << "what started is stopped";
+  EXPECT_FALSE(now.count("tier-app-1")) << "what waited is never created";
+  ASSERT_EQ(compose({"down"}).code, 0);
+}
+
+TEST_F(ComposeTest, LogsFollowEndsWithCtrlC) {
+  write("compose.yml", R"(
+services:
+  ticker: {image: busybox, command: ["sh", "-c", "while :; do echo tick; sleep 0.2; done"]}
+)");
+  ASSERT_EQ(compose({"up", "-d"}).code, 0);
+  Process logs = berth_bg({"compose", "-f", dir_ + "/compose.yml", "-p", "tier", "logs", "-f"});
+  ASSERT_TRUE(logs.wait_for_output("tick", 10s)) << logs.out() << logs.err();
+  logs.signal(SIGINT);  // to berth alone, not its followers: they must go with it
+  Result r = logs.wait(10s);
+  EXPECT_FALSE(r.timed_out) << describe(r);
+  std::this_thread::sleep_for(200ms);
+  int followers = 0;
+  for (pid_t p : processes_mentioning(root_))
+    if (slurp("/proc/" + std::to_string(p) + "/cmdline").find("logs") != std::string::npos) followers++;
+  EXPECT_EQ(followers, 0) << "no follower outlives `logs -f`";
+  ASSERT_EQ(compose({"down", "-t", "0"}).code, 0);
+}
+
+TEST_F(ComposeTest, InitServicesAndTheSimpleVerbs) {
+  write("compose.yml", R"(
+services:
+  a: {image: busybox, command: [sleep, "1000"], init: true, ports: ["127.0.0.1::7000"]}
+  b: {image: busybox, command: [sleep, "1000"], init: true}
+)");
+  Result up = compose({"up", "-d"}, 30s);
+  ASSERT_EQ(up.code, 0) << "init: true must not hang up: " << describe(up);
+  Result port = compose({"port", "a", "7000"});
+  EXPECT_EQ(port.code, 0) << describe(port);
+  EXPECT_EQ(port.out.rfind("127.0.0.1:", 0), 0u) << port.out;
+  ASSERT_EQ(compose({"stop", "-t", "0", "b"}).code, 0);
+  EXPECT_EQ(ps()["tier-b-1"].value("State", ""), "exited");
+  EXPECT_EQ(ps()["tier-a-1"].value("State", ""), "running");
+  ASSERT_EQ(compose({"start", "b"}).code, 0);
+  EXPECT_EQ(ps()["tier-b-1"].value("State", ""), "running");
+  std::string old_start = inspect("tier-a-1")["State"].value("StartedAt", "");
+  ASSERT_EQ(compose({"restart", "-t", "0", "a"}).code, 0);
+  EXPECT_NE(inspect("tier-a-1")["State"].value("StartedAt", ""), old_start);
+  ASSERT_EQ(compose({"kill", "b"}).code, 0);
+  Result waited = compose({"wait", "b"});
+  EXPECT_EQ(trim_copy(waited.out), "137") << describe(waited);
+  EXPECT_EQ(ps()["tier-b-1"].value("State", ""), "exited");
+  ASSERT_EQ(compose({"rm", "-f", "b"}).code, 0);
+  EXPECT_FALSE(ps().count("tier-b-1"));
+  ASSERT_EQ(compose({"down", "-t", "0"}).code, 0);
+}
+
+TEST_F(ComposeTest, RecreateKeepsAnonymousVolumesAndFollowsASharedNamespace) {
+  std::string yaml = R"(
+services:
+  db: {image: busybox, command: [sleep, "1000"], volumes: [/var/lib/db], environment: {V: "1"}}
+  side: {image: busybox, command: [sleep, "1000"], network_mode: "service:db"}
+)";
+  write("compose.yml", yaml);
+  ASSERT_EQ(compose({"up", "-d"}).code, 0);
+  ASSERT_EQ(compose({"exec", "-T", "db", "sh", "-c", "echo kept > /var/lib/db/file"}).code, 0);
+  yaml.replace(yaml.find("V: \"1\""), 6, "V: \"2\"");
+  write("compose.yml", yaml);
+  Result up = compose({"up", "-d", "-t", "0"});
+  ASSERT_EQ(up.code, 0) << describe(up);
+  Result cat = compose({"exec", "-T", "db", "cat", "/var/lib/db/file"});
+  EXPECT_EQ(trim_copy(cat.out), "kept") << "the anonymous volume follows the recreated container: " << describe(cat);
+  auto netns = [&](const std::string& name) {
+    int pid = inspect(name)["State"].value("Pid", 0);
+    std::error_code ec;
+    return fs::read_symlink("/proc/" + std::to_string(pid) + "/ns/net", ec).string();
+  };
+  EXPECT_EQ(netns("tier-side-1"), netns("tier-db-1")) << "side follows db into its new namespace";
+  ASSERT_EQ(compose({"down", "-v", "-t", "0"}).code, 0);
+  Result vols = berth({"volume", "ls", "-q"});
+  EXPECT_TRUE(trim_copy(vols.out).empty()) << "down -v removes the anonymous volume too: " << vols.out;
+}
+
+TEST_F(ComposeTest, JobsRunDependenciesAndOrphans) {
+  write("compose.yml", R"(
+services:
+  migrate: {image: busybox, command: ["sh", "-c", "sleep 0.5; echo migrated"]}
+  app:
+    image: busybox
+    entrypoint: [sh, -c]
+    command: ["sleep 1000"]
+    depends_on: {migrate: {condition: service_completed_successfully}}
+  old: {image: busybox, command: [sleep, "1000"]}
+)");
+  Result up = compose({"up", "-d", "--wait", "-t", "0"});
+  ASSERT_EQ(up.code, 0) << "a job counts as ready once it completed: " << describe(up);
+  EXPECT_EQ(ps()["tier-migrate-1"].value("State", ""), "exited");
+  EXPECT_EQ(ps()["tier-app-1"].value("State", ""), "running");
+  // run: the service's entrypoint with a new command, after its dependencies completed.
+  Result run = compose({"run", "--rm", "app", "echo one-off-$((1+1))"});
+  EXPECT_EQ(run.code, 0) << describe(run);
+  EXPECT_EQ(trim_copy(run.out), "one-off-2");
+  // A service removed from the file leaves an orphan: reported, then removed on request.
+  write("compose.yml", R"(
+services:
+  migrate: {image: busybox, command: ["sh", "-c", "sleep 0.5; echo migrated"]}
+  app:
+    image: busybox
+    entrypoint: [sh, -c]
+    command: ["sleep 1000"]
+    depends_on: {migrate: {condition: service_completed_successfully}}
+)");
+  Result again = compose({"up", "-d"});
+  ASSERT_EQ(again.code, 0) << describe(again);
+  EXPECT_NE(again.err.find("Found orphan containers ([tier-old-1])"), std::string::npos) << again.err;
+  Result down = compose({"down", "--remove-orphans", "-t", "0"});
+  ASSERT_EQ(down.code, 0) << describe(down);
+  EXPECT_TRUE(ps().empty());
 }
 
 }  // namespace

@@ -277,6 +277,8 @@ int compose_simple(const Globals& g, ComposeFlags& f, const std::string& verb) {
       r = stack.stop(f.args, timeout);
     } else if (verb == "restart") {
       r = stack.restart(f.args, timeout);
+    } else if (verb == "pause" || verb == "unpause") {
+      r = stack.pause(f.args, verb == "pause");
     } else if (verb == "kill") {
       auto sig = engine::parse_signal(f.signal);
       if (!sig) return report(sig.error());
@@ -413,13 +415,15 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code) {
   logs->add_option("--index", f.index, "index of the container if service has multiple replicas");
   logs->callback([&g, exit_code, &f] { *exit_code = compose_logs(g, f); });
 
-  for (const char* verb : {"start", "stop", "restart", "kill", "rm"}) {
+  for (const char* verb : {"start", "stop", "restart", "kill", "rm", "pause", "unpause"}) {
     std::string v = verb;
-    auto* sub = compose->add_subcommand(verb, v == "start"   ? "Start services"
-                                              : v == "stop"  ? "Stop services"
+    auto* sub = compose->add_subcommand(verb, v == "start"     ? "Start services"
+                                              : v == "stop"    ? "Stop services"
                                               : v == "restart" ? "Restart service containers"
-                                              : v == "kill"  ? "Force stop service containers"
-                                                             : "Removes stopped service containers");
+                                              : v == "kill"    ? "Force stop service containers"
+                                              : v == "pause"   ? "Pause services"
+                                              : v == "unpause" ? "Unpause services"
+                                                               : "Removes stopped service containers");
     services_arg(sub);
     if (v == "stop" || v == "restart") timeout_flag(sub);
     if (v == "kill") sub->add_option("-s,--signal", f.signal, "SIGNAL to send to the container");
@@ -489,14 +493,12 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code) {
       std::puts("berth compose version 2.0.0-berth (Compose Specification; docker compose v2's verbs)");
   });
 
-  for (const char* verb : {"build", "pull", "push", "pause", "unpause"}) {
+  for (const char* verb : {"build", "pull", "push"}) {
     auto* sub = compose->add_subcommand(verb, std::string("(not yet implemented) docker compose ") + verb);
     sub->allow_extras();
     std::string v = verb;
     sub->callback([exit_code, v] {
-      std::string why = v == "build"                  ? "the builder has not landed yet"
-                        : v == "pull" || v == "push" ? "registries have not landed yet"
-                                                      : "the freezer is not wired up yet";
+      std::string why = v == "build" ? "the builder has not landed yet" : "registries have not landed yet";
       *exit_code = not_yet(v, why);
     });
   }

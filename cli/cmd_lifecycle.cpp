@@ -260,6 +260,19 @@ void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
     });
   });
 
+  for (bool pause : {true, false}) {
+    auto* sub = app.add_subcommand(pause ? "pause" : "unpause",
+                                   pause ? "Pause all processes within one or more containers"
+                                         : "Unpause all processes within one or more containers");
+    static std::vector<std::string> names[2];
+    sub->add_option("containers", names[pause], "CONTAINER...")->required();
+    sub->callback([&g, exit_code, pause] {
+      *exit_code = for_each_container(g, names[pause], [pause](engine::Engine& e, const std::string& n) {
+        return pause ? e.pause(n) : e.unpause(n);
+      });
+    });
+  }
+
   auto* wait = app.add_subcommand("wait", "Block until one or more containers stop, then print their exit codes");
   static std::vector<std::string> wait_names;
   wait->add_option("containers", wait_names, "CONTAINER...")->required();

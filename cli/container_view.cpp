@@ -10,14 +10,17 @@ namespace berth::cli {
 // still "created"; it only counts as running once the record says so.
 std::string state_of(const engine::ContainerRecord& c, bool alive) {
   if (!alive) return c.status;
-  return c.status == "created" ? "created" : "running";
+  if (c.status == "created") return "created";
+  return c.paused ? "paused" : "running";
 }
 
 std::string status_text(const engine::ContainerRecord& c, bool alive) {
-  if (state_of(c, alive) == "running") {
+  std::string state = state_of(c, alive);
+  if (state == "running" || state == "paused") {
     int64_t up = seconds_since(c.started_at);
     std::string ago = human_duration_ago(up < 0 ? 0 : up);
     std::string text = "Up " + ago.substr(0, ago.size() - 4);  // "Up 3 minutes"
+    if (state == "paused") return text + " (Paused)";  // docker: "Up 3 minutes (Paused)"
     if (c.health.is_object()) {  // docker: "Up 3 minutes (healthy)", "(health: starting)"
       std::string h = c.health.value("Status", "starting");
       text += h == "starting" ? " (health: starting)" : " (" + h + ")";

@@ -565,6 +565,17 @@ Result<> Stack::kill(const std::vector<std::string>& services, int signal) {
   return {};
 }
 
+Result<> Stack::pause(const std::vector<std::string>& services, bool paused) {
+  ASSIGN_OR_RETURN(auto list, containers(services));
+  for (const auto& c : list) {
+    if (!engine_.store().is_alive(c) || c.paused == paused) continue;
+    emit("Container", c.name, paused ? "Pausing" : "Unpausing");
+    TRY(paused ? engine_.pause(c.id) : engine_.unpause(c.id));
+    emit("Container", c.name, paused ? "Paused" : "Unpaused");
+  }
+  return {};
+}
+
 Result<> Stack::remove(const std::vector<std::string>& services, bool stop_first, bool volumes) {
   ASSIGN_OR_RETURN(auto list, containers(services));
   if (stop_first) {

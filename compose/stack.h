@@ -85,6 +85,7 @@ class Stack {
   Result<> stop(const std::vector<std::string>& services, std::optional<int> timeout_s);
   Result<> restart(const std::vector<std::string>& services, std::optional<int> timeout_s);
   Result<> kill(const std::vector<std::string>& services, int signal);
+  Result<> pause(const std::vector<std::string>& services, bool paused);
   // Stopped containers only, unless `stop` (rm -s): stop them first.
   Result<> remove(const std::vector<std::string>& services, bool stop, bool volumes);
 

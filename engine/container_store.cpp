@@ -39,6 +39,7 @@ Json ContainerRecord::to_json() const {
           {"AutoRemove", auto_remove},
           {"Detached", detached},
           {"HalfMade", half_made},
+          {"Paused", paused},
           {"StopSignal", stop_signal},
           {"RestartCount", restart_count},
           {"Options", options},
@@ -70,6 +71,7 @@ Result<ContainerRecord> ContainerRecord::from_json(const Json& j, const std::str
     r.auto_remove = j.value("AutoRemove", false);
     r.detached = j.value("Detached", false);
     r.half_made = j.value("HalfMade", false);
+    r.paused = j.value("Paused", false);
     r.stop_signal = j.value("StopSignal", "");
     r.restart_count = j.value("RestartCount", 0);
     r.options = j.value("Options", Json::object());

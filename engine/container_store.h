@@ -53,6 +53,7 @@ struct ContainerRecord {
   bool auto_remove = false;
   bool detached = false;           // supervised by a shim (run -d, start)
   bool stop_requested = false;     // `stop`/`kill`/`rm -f` asked: the restart policy yields
+  bool paused = false;             // `pause`: its cgroup is frozen (status stays "running")
   int restart_count = 0;
   // A `run` that has not finished starting it yet: if that berth dies, nobody will, and
   // the next command removes the container (see recover()).

@@ -72,6 +72,10 @@ class Engine {
   // The same for several at once: all signalled, then waited for together.
   std::vector<Result<>> stop_containers(const std::vector<std::string>& names_or_ids, std::optional<int> timeout);
   Result<> kill(const std::string& name_or_id, int signal);
+  // docker pause / unpause: freeze or thaw the running container's cgroup
+  // (engine/lifecycle.cpp). Stopping or removing a paused container thaws it first.
+  Result<> pause(const std::string& name_or_id);
+  Result<> unpause(const std::string& name_or_id);
   // Blocks until the container is not running; its record then.
   Result<ContainerRecord> wait(const std::string& name_or_id);
   Result<ContainerRecord> find(const std::string& name_or_id);
@@ -197,6 +201,7 @@ class Engine {
   Result<> signal_container(const ContainerRecord& rec, int sig);
   // SIGKILLs the container's shim, if that pid still is its shim.
   void kill_shim(const ContainerRecord& rec);
+  void thaw_if_paused(const ContainerRecord& rec);
   // After the command ended: wait for the shim to record it (or record it ourselves).
   Result<> settle(const ContainerRecord& rec, int assumed_code);
 

@@ -41,7 +41,7 @@ std::string captured(int mem) {
 
 Result<> Engine::health_check(const std::string& id) {
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.load(id));
-  if (rec.healthcheck.is_null() || rec.status != "running") return {};
+  if (rec.healthcheck.is_null() || rec.status != "running" || rec.paused) return {};  // docker skips paused ones
   Healthcheck hc = Healthcheck::from_json(rec.healthcheck);
   ExecOptions o;
   o.command = hc.command();

@@ -79,9 +79,10 @@ Json Engine::inspect(const ContainerRecord& rec) {
   std::string status = rec.status;
   if (status == "running" && !alive) status = "exited";
   if (status == "created" && alive) status = "created";
-  Json state = {{"Status", status},
+  bool paused = status == "running" && rec.paused;
+  Json state = {{"Status", paused ? "paused" : status},
                 {"Running", status == "running"},
-                {"Paused", false},
+                {"Paused", paused},
                 {"Restarting", status == "restarting"},
                 {"OOMKilled", rec.oom_killed},
                 {"Dead", false},

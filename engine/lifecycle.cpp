@@ -309,6 +309,7 @@ Result<int> Engine::process_exited(const std::string& id, int code, int signal, 
                      }
                      r.pid = 0;
                      r.status = "exited";
+                     r.paused = false;
                      if (final || r.stop_requested) return {};
                      if (policy.name == "always" || policy.name == "unless-stopped")
                        again = true;
@@ -386,6 +387,7 @@ std::vector<Result<>> Engine::stop_containers(const std::vector<std::string>& ke
       results[i] = std::unexpected(marked.error());
       continue;
     }
+    thaw_if_paused(*marked);
     Stopping s{*marked, Fd(), 0, now, false};
     if (s.rec.status == "restarting") {  // the shim is waiting out a backoff: cancel it
       if (s.rec.shim_pid > 0) ::kill(s.rec.shim_pid, SIGTERM);
@@ -449,17 +451,56 @@ std::vector<Result<>> Engine::stop_containers(const std::vector<std::string>& ke
   return results;
 }
 
+Result<> Engine::pause(const std::string& key) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (!containers_.is_alive(rec) || rec.status != "running")
+    return fail("container " + rec.id.substr(0, 12) + " is not running");
+  if (rec.paused) return fail("container " + rec.id.substr(0, 12) + " is already paused");
+  TRY(runtime::freeze_container(rec.id, true));
+  auto marked = containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+    r.paused = true;
+    return {};
+  });
+  if (!marked) (void)runtime::freeze_container(rec.id, false);  // never frozen unrecorded
+  return marked ? Result<>{} : std::unexpected(marked.error());
+}
+
+Result<> Engine::unpause(const std::string& key) {
+  ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
+  if (!rec.paused || !containers_.is_alive(rec))
+    return fail("container " + rec.id.substr(0, 12) + " is not paused");
+  TRY(runtime::freeze_container(rec.id, false));
+  TRY(containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+    r.paused = false;
+    return {};
+  }));
+  return {};
+}
+
+// Before a stop, kill or removal: a frozen container cannot act on a signal (and with the
+// v1 freezer not even die of SIGKILL) until it is thawed.
+void Engine::thaw_if_paused(const ContainerRecord& rec) {
+  if (!rec.paused) return;
+  (void)runtime::freeze_container(rec.id, false);
+  (void)containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
+    r.paused = false;
+    return {};
+  });
+}
+
 Result<> Engine::kill(const std::string& key, int sig) {
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
   if (!containers_.is_alive(rec) || rec.status != "running")
     return fail("cannot kill container: " + key + ": container " + rec.id.substr(0, 12) + " is not running");
   int stop_sig = SIGTERM;
   if (!rec.stop_signal.empty()) stop_sig = parse_signal(rec.stop_signal).value_or(SIGTERM);
-  if (sig == SIGKILL || sig == stop_sig)  // docker: a kill is a manual stop for the policy
+  if (sig == SIGKILL || sig == stop_sig) {  // docker: a kill is a manual stop for the policy
     TRY(containers_.update(rec.id, [](ContainerRecord& r) -> Result<> {
       r.stop_requested = true;
       return {};
     }));
+    thaw_if_paused(rec);
+  }
   return signal_container(rec, sig);
 }
 
@@ -480,6 +521,8 @@ Result<runtime::ExitStatus> Engine::exec(const std::string& key, const ExecOptio
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
   if (rec.status != "running" || !ProcessIdentity{rec.pid, rec.pid_start, rec.boot_id}.alive())
     return fail("container " + rec.id.substr(0, 12) + " is not running");
+  if (rec.paused)
+    return fail("container " + rec.id.substr(0, 12) + " is paused, unpause the container before exec");
   if (o.command.empty()) return fail("exec needs a command");
   ASSIGN_OR_RETURN(runtime::Spec spec, runtime::load_spec(containers_.storage_dir(rec.id)));
   runtime::Process& p = spec.process;
@@ -544,6 +587,7 @@ std::vector<Result<>> Engine::remove_containers(const std::vector<std::string>& 
         return {};
       });
       if (marked) *rec = *marked;
+      thaw_if_paused(*rec);
       // The shim's bookkeeping is moot for a container being removed: stop it first, so
       // it neither restarts the container nor runs `internal exited` for it.
       if (rec->detached) kill_shim(*rec);

@@ -627,6 +627,30 @@ void Cgroup::freeze(bool frozen) {
   }
 }
 
+Result<> Cgroup::set_frozen(bool frozen) {
+  const Dir* d = dir_for("freezer");
+  if (!d || (d->version == CgroupVersion::kV2 && !path_exists(path_join(d->path, "cgroup.freeze"))))
+    return fail("cgroup " + quote(name_) + " has no freezer (the v1 freezer controller or cgroup.freeze)");
+  bool v1 = d->version == CgroupVersion::kV1;
+  std::string file = v1 ? "freezer.state" : "cgroup.freeze";
+  TRY_CTX(cd::write_value(d->path, file, frozen ? (v1 ? "FROZEN" : "1") : (v1 ? "THAWED" : "0")),
+          frozen ? "pausing" : "unpausing");
+  // Freezing takes a moment (v1 reports FREEZING, v2's cgroup.events "frozen 0" until
+  // every task has stopped); thawing is immediate.
+  for (int i = 0; frozen && i < 1000; i++) {
+    if (v1) {
+      auto state = cd::read_value(d->path, "freezer.state");
+      if (state && trim(*state) == "FROZEN") return {};
+    } else {
+      auto events = cd::read_value(d->path, "cgroup.events");
+      if (events && cd::find_key(*events, "frozen") == 1u) return {};
+    }
+    ::usleep(1000);
+  }
+  if (frozen) return fail("cgroup " + quote(name_) + " did not freeze within a second");
+  return {};
+}
+
 Result<> Cgroup::kill_all() {
   // v2 since Linux 5.14 has cgroup.kill: one write SIGKILLs the whole subtree, atomically
   // with respect to fork. Elsewhere: freeze, SIGKILL each pid in cgroup.procs, thaw, repeat.

@@ -149,6 +149,9 @@ class Cgroup {
   // An O_PATH|O_DIRECTORY fd of the v2 directory, for clone3(CLONE_INTO_CGROUP), when this
   // cgroup lives entirely in v2 (nullopt on v1 and hybrid hosts).
   std::optional<int> v2_dir_fd() const;
+  // docker pause/unpause: freezes (thaws) every process inside, through the v1 freezer's
+  // freezer.state or v2's cgroup.freeze, and waits until the kernel reports it done.
+  Result<> set_frozen(bool frozen);
   // SIGKILLs every process inside and waits (briefly) until they have left.
   Result<> kill_all();
   // kill_all, then rmdir every directory (ENOENT is fine; EBUSY is retried briefly).

@@ -172,6 +172,11 @@ Result<ContainerUsage> container_usage(const std::string& id) {
   return ContainerUsage{s.memory_usage, s.memory_limit, s.pids, s.cpu_usage_ns, cg.pids_inside()};
 }
 
+Result<> freeze_container(const std::string& id, bool frozen) {
+  ASSIGN_OR_RETURN(Cgroup cg, Cgroup::open(detect_cgroup_layout(), id));
+  return cg.set_frozen(frozen);
+}
+
 Result<bool> reap_container_cgroup(const std::string& id) {
   auto cg = Cgroup::open(detect_cgroup_layout(), id);
   if (!cg) return cg.error().errno_value() == ENOENT ? Result<bool>(false) : std::unexpected(cg.error());

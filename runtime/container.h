@@ -62,6 +62,8 @@ struct ContainerUsage {
   std::vector<pid_t> processes;
 };
 Result<ContainerUsage> container_usage(const std::string& id);
+// docker pause / unpause: freeze or thaw everything in the container's cgroup.
+Result<> freeze_container(const std::string& id, bool frozen);
 
 
 

@@ -407,6 +407,10 @@ services:
   std::string old_start = inspect("tier-a-1")["State"].value("StartedAt", "");
   ASSERT_EQ(compose({"restart", "-t", "0", "a"}).code, 0);
   EXPECT_NE(inspect("tier-a-1")["State"].value("StartedAt", ""), old_start);
+  ASSERT_EQ(compose({"pause", "a"}).code, 0);
+  EXPECT_EQ(ps()["tier-a-1"].value("State", ""), "paused");
+  ASSERT_EQ(compose({"unpause"}).code, 0);
+  EXPECT_EQ(ps()["tier-a-1"].value("State", ""), "running");
   ASSERT_EQ(compose({"kill", "b"}).code, 0);
   Result waited = compose({"wait", "b"});
   EXPECT_EQ(trim_copy(waited.out), "137") << describe(waited);

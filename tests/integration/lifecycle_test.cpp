@@ -491,5 +491,36 @@ TEST_F(LifecycleTest, AnotherStateRootNeverTouchesOurContainers) {
   EXPECT_EQ(berth({"rm", "-f", "mine"}).code, 0);
 }
 
+TEST_F(LifecycleTest, PauseFreezesAndUnpauseThaws) {
+  Result run = berth({"run", "-d", "--name", "ticker", "busybox", "sh", "-c",
+                      "i=0; while :; do i=$((i+1)); echo $i; sleep 0.05; done"});
+  ASSERT_EQ(run.code, 0) << describe(run);
+  auto lines = [&] { return lines_of(berth({"logs", "ticker"}).out).size(); };
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(berth({"pause", "ticker"}).code, 0);
+  Result ps = berth({"ps", "--format", "json"});
+  EXPECT_NE(ps.out.find("(Paused)"), std::string::npos) << ps.out;
+  EXPECT_NE(ps.out.find("\"State\":\"paused\""), std::string::npos) << ps.out;
+  Result state = berth({"inspect", "--format", "{{.State.Status}} {{.State.Paused}}", "ticker"});
+  EXPECT_EQ(state.out, "paused true\n") << describe(state);
+  size_t frozen = lines();
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(lines(), frozen) << "nothing runs while paused";
+  Result exec = berth({"exec", "ticker", "true"});
+  EXPECT_NE(exec.code, 0);
+  EXPECT_NE(exec.err.find("is paused"), std::string::npos) << exec.err;
+  EXPECT_NE(berth({"pause", "ticker"}).code, 0) << "already paused";
+  ASSERT_EQ(berth({"unpause", "ticker"}).code, 0);
+  std::this_thread::sleep_for(400ms);
+  EXPECT_GT(lines(), frozen) << "it runs again";
+  // A paused container still stops (thawed first), within the grace period.
+  ASSERT_EQ(berth({"pause", "ticker"}).code, 0);
+  Result stop = berth({"stop", "-t", "1", "ticker"}, 10s);
+  EXPECT_EQ(stop.code, 0) << describe(stop);
+  Result after = berth({"inspect", "--format", "{{.State.Status}} {{.State.Paused}}", "ticker"});
+  EXPECT_EQ(after.out, "exited false\n") << describe(after);
+  EXPECT_EQ(berth({"rm", "ticker"}).code, 0);
+}
+
 }  // namespace
 }  // namespace berth_it

@@ -446,6 +446,24 @@ TEST(CgroupV2, StatsAndOomFromKernelFiles) {
   EXPECT_TRUE(cg->oom_killed());
 }
 
+TEST(CgroupV2, PauseWritesCgroupFreezeAndWaitsForTheKernel) {
+  FakeV2 fake;
+  auto cg = Cgroup::create(fake.layout, "web", {});
+  ASSERT_TRUE(cg) << cg.error().message();
+  std::string dir = fake.dir("web");
+  touch(dir + "/cgroup.events", "populated 1\nfrozen 1\n");  // the kernel: all stopped
+  ASSERT_TRUE(cg->set_frozen(true));
+  EXPECT_EQ(read(dir + "/cgroup.freeze"), "1");
+  ASSERT_TRUE(cg->set_frozen(false));
+  EXPECT_EQ(read(dir + "/cgroup.freeze"), "0");
+  touch(dir + "/cgroup.events", "populated 1\nfrozen 0\n");  // a task that never stops
+  auto stuck = cg->set_frozen(true);
+  ASSERT_FALSE(stuck);
+  EXPECT_NE(stuck.error().message().find("did not freeze"), std::string::npos) << stuck.error().message();
+  ::unlink((dir + "/cgroup.events").c_str());
+  ASSERT_TRUE(cg->destroy());
+}
+
 // ---- a fake v1 tree: one hierarchy per controller, cpu and cpuacct co-mounted ----
 
 TEST(CgroupV1, FakeTreeWritesEachHierarchyAndCopiesCpuset) {
@@ -488,6 +506,11 @@ TEST(CgroupV1, FakeTreeWritesEachHierarchyAndCopiesCpuset) {
   EXPECT_EQ(read(t + "/cpuset/berth/cpuset.mems"), "0");
   EXPECT_EQ(read(t + "/cpuset/berth/web/cpuset.mems"), "0");
   EXPECT_EQ(read(t + "/cpuset/berth/web/cpuset.cpus"), "1");
+
+  ASSERT_TRUE(cg->set_frozen(true));  // pause: the fake file reads back what was written
+  EXPECT_EQ(read(t + "/freezer/berth/web/freezer.state"), "FROZEN");
+  ASSERT_TRUE(cg->set_frozen(false));
+  EXPECT_EQ(read(t + "/freezer/berth/web/freezer.state"), "THAWED");
 
   ASSERT_TRUE(cg->add_process(4242));
   EXPECT_EQ(read(t + "/freezer/berth/web/cgroup.procs"), "4242");

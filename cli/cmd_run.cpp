@@ -71,6 +71,7 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
   run->add_option("--stop-timeout", o.stop_timeout, "Timeout (in seconds) to stop a container");
   run->add_option("--shm-size", o.shm_size, "Size of /dev/shm");
+  run->add_option("--domainname", o.domainname, "Container NIS domain name");
 }
 
 // The image and command after the flags (main() cut them off for us).

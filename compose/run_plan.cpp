@@ -208,7 +208,7 @@ Result<ServiceRun> service_run_options(const Project& project, const Service& s,
   o.workdir = s.working_dir;
   o.user = s.user;
   o.hostname = s.hostname;
-  if (!s.domainname.empty()) warn("domainname", "not supported yet, ignored");
+  o.domainname = s.domainname;
   o.init = s.init.value_or(false);
   o.tty = s.tty;
   o.interactive = s.stdin_open;

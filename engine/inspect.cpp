@@ -93,6 +93,7 @@ Json Engine::inspect(const ContainerRecord& rec) {
                 {"FinishedAt", rec.finished_at.empty() ? "0001-01-01T00:00:00Z" : rec.finished_at}};
   if (!rec.health.is_null()) state["Health"] = rec.health;
   Json config = {{"Hostname", o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname},
+                 {"Domainname", o.domainname},
                  {"User", o.user},
                  {"Tty", o.tty},
                  {"OpenStdin", o.interactive},

@@ -30,6 +30,7 @@ Json RunOptions::to_json() const {
   if (!stop_signal.empty()) j["StopSignal"] = stop_signal;
   if (stop_timeout) j["StopTimeout"] = *stop_timeout;
   if (!shm_size.empty()) j["ShmSize"] = shm_size;
+  if (!domainname.empty()) j["Domainname"] = domainname;
   return j;
 }
 
@@ -92,6 +93,7 @@ Result<RunOptions> RunOptions::from_json(const Json& j) {
     o.stop_signal = j.value("StopSignal", "");
     if (j.contains("StopTimeout")) o.stop_timeout = j["StopTimeout"].get<int>();
     o.shm_size = j.value("ShmSize", "");
+    o.domainname = j.value("Domainname", "");
     return o;
   } catch (const Json::exception& e) {
     return fail(std::string("invalid run options in container record (") + e.what() + ")");

@@ -21,6 +21,7 @@ struct RunOptions {
   std::string workdir;                           // -w
   std::string user;                              // -u user[:group]
   std::string hostname;                          // --hostname
+  std::string domainname;                        // --domainname (the NIS domain name)
   std::string name;                              // --name
   bool remove = false;                           // --rm
   bool tty = false;                              // -t

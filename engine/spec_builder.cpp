@@ -314,6 +314,10 @@ Result<runtime::Spec> build_spec(const SpecInputs& in) {
   spec.root_path = in.rootfs_dir.empty() ? "rootfs" : in.rootfs_dir;
   spec.root_readonly = o.read_only;
   spec.hostname = o.network == "host" ? "" : (o.hostname.empty() ? in.id.substr(0, 12) : o.hostname);
+  if (!o.domainname.empty()) {
+    if (o.network == "host") return fail("--domainname cannot be used with --network host (the host's uts namespace)");
+    spec.domainname = o.domainname;
+  }
   ASSIGN_OR_RETURN(spec.process.args, container_command(o, *in.image));
   ASSIGN_OR_RETURN(spec.process.env, container_env(in));
   spec.process.terminal = o.tty;

@@ -70,7 +70,7 @@ constexpr Step kSteps[] = {
     {"pivot_root", "make the image the new /, then detach the old root", pivot_to_rootfs},
     {"open_console", "a pty from the container's devpts as its stdin/stdout/stderr",
      open_console, terminal},
-    {"set_hostname", "the uts namespace gets the container's own name", set_hostname,
+    {"set_hostname", "the uts namespace gets the container's own host (and domain) name", set_hostname,
      has_hostname},
     {"write_sysctls", "namespaced kernel settings (net.*, ipc, ...) for this container only",
      write_sysctls, has_sysctls},

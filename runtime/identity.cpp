@@ -69,6 +69,11 @@ Result<> set_hostname(ContainerContext& ctx) {
   const std::string& h = ctx.spec.hostname;
   trace_syscall("sethostname(" + quote(h) + ")");
   if (::sethostname(h.c_str(), h.size()) < 0) return sys_error("sethostname", h);
+  const std::string& d = ctx.spec.domainname;
+  if (!d.empty()) {
+    trace_syscall("setdomainname(" + quote(d) + ")");
+    if (::setdomainname(d.c_str(), d.size()) < 0) return sys_error("setdomainname", d);
+  }
   return {};
 }
 

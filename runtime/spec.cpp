@@ -135,6 +135,7 @@ Result<Spec> parse_spec(const Json& doc, const std::string& source) {
       spec.root_readonly = doc["root"].value("readonly", false);
     }
     ASSIGN_OR_RETURN(spec.hostname, r.str(doc, "hostname", ""));
+    ASSIGN_OR_RETURN(spec.domainname, r.str(doc, "domainname", ""));
     if (doc.contains("mounts")) {
       for (const auto& m : doc["mounts"]) {
         Mount mnt;
@@ -218,6 +219,7 @@ Json spec_to_json(const Spec& spec) {
       {"linux", linux},
   };
   if (!spec.hostname.empty()) doc["hostname"] = spec.hostname;
+  if (!spec.domainname.empty()) doc["domainname"] = spec.domainname;
   if (!spec.annotations.empty()) doc["annotations"] = spec.annotations;
   return doc;
 }

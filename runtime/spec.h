@@ -71,6 +71,7 @@ struct Spec {
   std::string root_path = "rootfs";
   bool root_readonly = false;
   std::string hostname;
+  std::string domainname;  // the uts namespace's NIS domain name (setdomainname(2))
   Process process;
   std::vector<Mount> mounts;
   std::vector<Namespace> namespaces;

@@ -391,11 +391,13 @@ services:
 TEST_F(ComposeTest, InitServicesAndTheSimpleVerbs) {
   write("compose.yml", R"(
 services:
-  a: {image: busybox, command: [sleep, "1000"], init: true, ports: ["127.0.0.1::7000"]}
+  a: {image: busybox, command: [sleep, "1000"], init: true, ports: ["127.0.0.1::7000"], domainname: example.test}
   b: {image: busybox, command: [sleep, "1000"], init: true}
 )");
   Result up = compose({"up", "-d"}, 30s);
   ASSERT_EQ(up.code, 0) << "init: true must not hang up: " << describe(up);
+  Result domain = compose({"exec", "-T", "a", "cat", "/proc/sys/kernel/domainname"});
+  EXPECT_EQ(trim_copy(domain.out), "example.test") << describe(domain);
   Result port = compose({"port", "a", "7000"});
   EXPECT_EQ(port.code, 0) << describe(port);
   EXPECT_EQ(port.out.rfind("127.0.0.1:", 0), 0u) << port.out;

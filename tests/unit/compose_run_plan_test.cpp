@@ -64,8 +64,9 @@ TEST_F(RunPlan, NamesLabelsAndTheDefaultNetwork) {
 }
 
 TEST_F(RunPlan, ContainerNameWins) {
-  Project p = load("services:\n  db: {image: busybox, container_name: store}\n");
+  Project p = load("services:\n  db: {image: busybox, container_name: store, domainname: example.test}\n");
   EXPECT_EQ(plan(p, "db").options.name, "store");
+  EXPECT_EQ(plan(p, "db").options.domainname, "example.test");
 }
 
 TEST_F(RunPlan, PortsVolumesAndTmpfsBecomeDockerFlags) {

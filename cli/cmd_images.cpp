@@ -1,6 +1,7 @@
-// Image verbs: load, import, images, tag, rmi, save (docker's flags and output).
+// Image verbs: pull, load, import, images, tag, rmi, save (docker's flags and output).
 #include <ctime>
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -60,9 +61,71 @@ int list_images(const Globals& g, bool quiet, const std::string& format) {
   return 0;
 }
 
+struct PullFlags {
+  std::string name, platform;
+  bool quiet = false, tls_verify = true;
+  int max_concurrent_downloads = oci::kDefaultMaxConcurrentDownloads;
+};
+
+// docker pull's output: a line per layer event ("<id>: Pull complete"), then the digest,
+// the status and the full name; -q only the name. (A TTY gets the same plain lines for
+// now: progress bars come later.)
+int pull_image(const Globals& g, const PullFlags& f) {
+  oci::PullOptions options;
+  options.tls_verify = f.tls_verify;
+  options.max_concurrent_downloads = f.max_concurrent_downloads;
+  if (!f.platform.empty()) {
+    auto p = oci::parse_platform(f.platform);
+    if (!p) return report(p.error());
+    options.platform = *p;
+  }
+  auto ref = oci::parse_reference(f.name);
+  if (!ref) return report(ref.error());
+  auto eng = open_engine(g);
+  if (!eng) return report(eng.error());
+  oci::PullProgress progress;
+  if (!f.quiet) {
+    progress = [](const oci::PullEvent& e) {
+      std::printf("%s: %s\n", e.id.c_str(), e.status.c_str());
+      std::fflush(stdout);
+    };
+  }
+  auto pulled = eng->pull(f.name, options, progress);
+  if (!pulled) return report(pulled.error());
+  if (!f.quiet) {
+    std::printf("Digest: %s\n", pulled->digest.c_str());
+    std::printf("Status: %s for %s\n",
+                pulled->up_to_date ? "Image is up to date" : "Downloaded newer image",
+                ref->familiar().c_str());
+  }
+  std::printf("%s\n", ref->str().c_str());
+  return 0;
+}
+
+// --max-concurrent-downloads' default: $BERTH_MAX_CONCURRENT_DOWNLOADS, else docker's 3.
+int default_concurrent_downloads() {
+  const char* env = std::getenv("BERTH_MAX_CONCURRENT_DOWNLOADS");
+  auto n = env ? parse_int(env) : std::nullopt;
+  return n && *n > 0 && *n <= 64 ? static_cast<int>(*n) : oci::kDefaultMaxConcurrentDownloads;
+}
+
 }  // namespace
 
 void register_image_commands(CLI::App& app, Globals& g, int* exit_code) {
+  auto* pull = app.add_subcommand("pull", "Download an image from a registry");
+  static PullFlags pull_flags;
+  pull_flags.max_concurrent_downloads = default_concurrent_downloads();
+  pull->add_option("name", pull_flags.name, "NAME[:TAG|@DIGEST]")->required();
+  pull->add_flag("-q,--quiet", pull_flags.quiet, "Suppress verbose output");
+  pull->add_option("--platform", pull_flags.platform,
+                   "Set platform if server is multi-platform capable (os/arch[/variant])");
+  pull->add_flag("--tls-verify", pull_flags.tls_verify,
+                 "Require HTTPS and verify certificates (--tls-verify=false: an insecure registry)");
+  pull->add_option("--max-concurrent-downloads", pull_flags.max_concurrent_downloads,
+                   "Layers downloaded at once (default $BERTH_MAX_CONCURRENT_DOWNLOADS, else 3)")
+      ->check(CLI::Range(1, 64));
+  pull->callback([&g, exit_code] { *exit_code = pull_image(g, pull_flags); });
+
   auto* load = app.add_subcommand("load", "Load an image from a tar archive (docker-archive or OCI)");
   static std::string load_input;
   static bool load_quiet = false;

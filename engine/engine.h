@@ -14,6 +14,7 @@
 #include "engine/network_store.h"
 #include "engine/run_options.h"
 #include "engine/volume_store.h"
+#include "oci/pull.h"
 #include "oci/store.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -53,6 +54,10 @@ class Engine {
   Result<std::vector<std::string>> load(const std::string& archive);
   Result<oci::ImageRecord> import(const std::string& tarball, const std::string& name);
   Result<std::vector<std::string>> remove_image(const std::string& name, bool force);
+  // docker pull: the image from its registry, extracted and ready to run (engine/pull.cpp).
+  // `progress` sees docker's per-layer lines ("Pulling fs layer", "Pull complete").
+  Result<oci::PulledImage> pull(const std::string& reference, const oci::PullOptions& options,
+                                const oci::PullProgress& progress = {});
 
   // Containers. Errors before a command started leave nothing behind (no directory,
   // cgroup or record).

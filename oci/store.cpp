@@ -4,6 +4,7 @@
 #include "oci/store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,11 +24,19 @@ namespace {
 
 using Lock = FileLock::Mode;
 
-// Leftovers of a writer that died: only removable while nobody else writes.
+// Leftovers of a writer that died: only removable while nobody else writes. A pull
+// downloads under tmp/ without the exclusive lock, holding an flock on its directory
+// instead (oci/pull.cpp): a directory still locked is in use, not left over.
 void remove_leftovers(const std::string& root) {
   auto tmp = list_dir(path_join(root, "tmp"));
   if (tmp) {
-    for (const auto& n : *tmp) (void)remove_tree(path_join(root, "tmp/" + n));
+    for (const auto& n : *tmp) {
+      std::string path = path_join(root, "tmp/" + n);
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      bool busy = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) < 0;
+      if (fd >= 0) ::close(fd);
+      if (!busy) (void)remove_tree(path);
+    }
   }
   auto layers = list_dir(path_join(root, "layers"));
   if (layers) {
@@ -98,6 +107,10 @@ Result<ImageRecord> Store::to_record(const IndexEntry& e) const {
 
 std::string Store::blob_path(std::string_view digest) const {
   return path_join(root_, "blobs/sha256/" + std::string(digest.substr(kSha256Prefix.size())));
+}
+
+bool Store::has_blob(std::string_view digest) const {
+  return is_sha256_digest(digest) && path_exists(blob_path(digest));
 }
 
 Result<std::string> Store::read_blob(std::string_view digest) const {

@@ -9,11 +9,13 @@
 //   images.json                  records: id (config digest), manifest digest, names
 //   lock                         flock: writers exclusive, readers shared
 //   tmp/, layers/tmp-*           work in progress; the next open() removes leftovers
+//                                (not a tmp/ directory a running pull holds an flock on)
 // Every write is atomic (write_file_atomic, or extract under tmp-* then rename(2)), so a
 // crash leaves either nothing or a complete object under its final name.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,10 @@
 #include "oci/reference.h"
 
 namespace berth::oci {
+
+struct PullOptions;  // oci/pull.h
+struct PulledImage;
+struct PullEvent;
 
 struct ImageRecord {
   std::string id;               // "sha256:<hex>" = digest of the config blob (docker's image ID)
@@ -47,6 +53,10 @@ class Store {
   Result<std::vector<std::string>> load_archive(const std::string& path);
   // `berth import`: a rootfs tar (optionally gzip/zstd) becomes a one-layer image named ref.
   Result<ImageRecord> import_rootfs(const std::string& tar_path, const Reference& ref);
+  // `berth pull`: the image `ref` names, from its registry (oci/pull.cpp). `progress` is
+  // called from download threads too, one call at a time.
+  Result<PulledImage> pull(const Reference& ref, const PullOptions& options,
+                           const std::function<void(const PullEvent&)>& progress = {});
   Result<> tag(std::string_view source, const Reference& target);
   // Docker's `rmi`: returns "Untagged: busybox:latest", "Deleted: sha256:..." lines.
   Result<std::vector<std::string>> remove_image(std::string_view name_or_id, bool force_all_names);
@@ -93,6 +103,7 @@ class Store {
   Result<std::vector<std::string>> delete_image(std::vector<IndexEntry>& entries, size_t index);
 
   std::string blob_path(std::string_view digest) const;
+  bool has_blob(std::string_view digest) const;
   Result<std::string> read_blob(std::string_view digest) const;
   Result<std::string> put_blob(const std::string& content);
   Result<> adopt_blob(const std::string& staged_path, const std::string& digest);

@@ -81,6 +81,9 @@ Result<LayerDigests> Store::extract_new_layer(const StagedLayer& layer,
   if (::rename(tmp.c_str(), dir.c_str()) < 0) {
     int err = errno;
     (void)remove_tree(tmp);
+    // Two pulls sharing a layer may extract it at once: the first rename wins, and the
+    // second one's identical copy is not needed.
+    if ((err == EEXIST || err == ENOTEMPTY) && is_directory(dir)) return d;
     return fail_errno(err, "rename", dir);
   }
   return d;

@@ -1,0 +1,430 @@
+// `berth pull` against a real registry: Debian's docker-registry (distribution v2) started
+// on 127.0.0.1 by each test, with the test images pushed by skopeo from the OCI archives
+// of scripts/make-test-images. Plain HTTP (loopback is insecure by default), htpasswd
+// basic auth, pull by tag and by digest, a multi-layer and a multi-platform image, a 404,
+// and a blob corrupted in the registry's storage.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "base/base64.h"
+#include "base/sha256.h"
+#include "harness.h"
+#include "oci/platform.h"
+
+namespace berth_it {
+namespace {
+
+const std::string kRegistryBinary = "/usr/bin/docker-registry";
+
+// A port nobody listens on right now, on 127.0.0.1.
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool port_answers(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+// One docker-registry process with its config, storage and log under `dir`; stopped
+// (SIGTERM, then SIGKILL) by its destructor.
+class Registry {
+ public:
+  Registry() = default;
+  Registry(const Registry&) = delete;
+  ~Registry() { stop(); }
+
+  // `htpasswd`: the path of a bcrypt htpasswd file, or "" for no auth.
+  ::testing::AssertionResult start(const std::string& dir, const std::string& htpasswd = "") {
+    dir_ = dir;
+    fs::create_directories(dir + "/storage");
+    for (int tries = 0; tries < 5; tries++) {
+      port_ = free_port();
+      std::ofstream(dir + "/config.yml")
+          << "version: 0.1\n"
+          << "log:\n  level: info\n  accesslog:\n    disabled: false\n"
+          << "storage:\n  filesystem:\n    rootdirectory: " << dir << "/storage\n"
+          << "  delete:\n    enabled: true\n"
+          << "http:\n  addr: 127.0.0.1:" << port_ << "\n"
+          << (htpasswd.empty() ? "" : "auth:\n  htpasswd:\n    realm: basic-realm\n    path: " + htpasswd + "\n");
+      pid_ = fork();
+      if (pid_ == 0) {
+        int log = open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(log, 1);
+        dup2(log, 2);
+        execl(kRegistryBinary.c_str(), kRegistryBinary.c_str(), "serve", (dir + "/config.yml").c_str(),
+              static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      for (int i = 0; i < 200; i++) {
+        if (port_answers(port_)) return ::testing::AssertionSuccess();
+        if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;  // died: the port was taken?
+        std::this_thread::sleep_for(50ms);
+      }
+      stop();
+    }
+    return ::testing::AssertionFailure() << "docker-registry did not start; its log:\n" << log();
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; i++) std::this_thread::sleep_for(20ms);
+    if (kill(pid_, SIGKILL) == 0) waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return slurp(dir_ + "/registry.log"); }
+  // Blob GETs the registry answered so far (its access log).
+  int blob_gets() const {
+    int n = 0;
+    for (const auto& l : lines_of(log()))
+      if (l.find("\"GET /v2/") != std::string::npos && l.find("/blobs/sha256:") != std::string::npos) n++;
+    return n;
+  }
+  // The file holding a blob in the registry's filesystem storage.
+  std::string blob_file(const std::string& digest) const {
+    std::string hex = digest.substr(7);
+    return dir_ + "/storage/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data";
+  }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+class PullTest : public BerthTest {
+ protected:
+  void SetUp() override {
+    BerthTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    for (const char* tool : {"/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/htpasswd"}) {
+      if (!fs::exists(tool)) GTEST_SKIP() << tool << " missing (scripts/setup installs it)";
+    }
+    char tmpl[] = "/tmp/berth-registry-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    dir_ = tmpl;
+    ASSERT_TRUE(registry_.start(dir_ + "/plain"));
+  }
+
+  void TearDown() override {
+    registry_.stop();
+    auth_registry_.stop();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+    BerthTest::TearDown();
+  }
+
+  // skopeo copy of a test image archive (or an OCI layout: "oci:DIR:REF") into a registry.
+  void push(const std::string& source, const std::string& dest, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> a = {"/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back(source.find(':') == std::string::npos ? "oci-archive:" + image(source) : source);
+    a.push_back("docker://" + dest);
+    Result r = run_command(a, 120s);
+    ASSERT_EQ(r.code, 0) << describe(r);
+  }
+
+  std::string name(const std::string& repo_tag) const { return registry_.host() + "/" + repo_tag; }
+
+  // Every file under the image store, with its size: "the store as it was".
+  std::map<std::string, uintmax_t> store_files() const {
+    std::map<std::string, uintmax_t> out;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root_ + "/images", ec); it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->is_regular_file(ec) && it->path().filename() != "lock") out[it->path().string()] = it->file_size(ec);
+    }
+    return out;
+  }
+
+  std::vector<std::string> image_names() {
+    Result r = berth({"images", "--format", "json"});
+    EXPECT_EQ(r.code, 0) << describe(r);
+    std::vector<std::string> out;
+    for (const auto& l : lines_of(r.out)) {
+      if (l.empty()) continue;
+      auto j = nlohmann::json::parse(l);
+      out.push_back(j["Repository"].get<std::string>() + ":" + j["Tag"].get<std::string>());
+    }
+    return out;
+  }
+
+  std::string dir_;
+  Registry registry_, auth_registry_;
+};
+
+TEST_F(PullTest, ByTagThenRunThenUpToDateWithoutFetchingABlob) {
+  push("busybox.oci.tar", name("test/busybox:1"));
+  std::string ref = name("test/busybox:1");
+  Result r = berth({"pull", ref});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  auto lines = lines_of(r.out);
+  ASSERT_GE(lines.size(), 6u) << r.out;
+  EXPECT_EQ(lines[0], "1: Pulling from test/busybox");
+  EXPECT_NE(r.out.find(": Pulling fs layer\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": Download complete\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": Pull complete\n"), std::string::npos) << r.out;
+  EXPECT_EQ(lines[lines.size() - 3].rfind("Digest: sha256:", 0), 0u) << r.out;
+  EXPECT_EQ(lines[lines.size() - 2], "Status: Downloaded newer image for " + ref);
+  EXPECT_EQ(lines.back(), ref);
+  EXPECT_EQ(image_names(), std::vector<std::string>{ref});
+
+  Result run = berth({"run", "--rm", ref, "sh", "-c", "echo ok"});
+  EXPECT_EQ(run.code, 0) << describe(run);
+  EXPECT_EQ(run.out, "ok\n");
+
+  int gets = registry_.blob_gets();
+  EXPECT_GE(gets, 2) << registry_.log();  // config and layer
+  Result again = berth({"pull", ref});
+  ASSERT_EQ(again.code, 0) << describe(again);
+  EXPECT_NE(again.out.find("Status: Image is up to date for " + ref + "\n"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("Pull complete"), std::string::npos) << again.out;
+  EXPECT_EQ(registry_.blob_gets(), gets) << "a pull of an image we have fetched a blob";
+
+  Result quiet = berth({"pull", "-q", "--tls-verify=false", ref});
+  ASSERT_EQ(quiet.code, 0) << describe(quiet);
+  EXPECT_EQ(quiet.out, ref + "\n");
+}
+
+TEST_F(PullTest, ByDigestThenRunByDigest) {
+  push("busybox.oci.tar", name("test/busybox:1"));
+  Result inspect = run_command({"/usr/bin/skopeo", "--insecure-policy", "inspect", "--tls-verify=false",
+                                "docker://" + name("test/busybox:1")});
+  ASSERT_EQ(inspect.code, 0) << describe(inspect);
+  std::string digest = nlohmann::json::parse(inspect.out)["Digest"];
+  ASSERT_EQ(digest.rfind("sha256:", 0), 0u);
+  std::string ref = name("test/busybox@" + digest);
+  Result r = berth({"pull", ref});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(lines_of(r.out)[0], digest + ": Pulling from test/busybox");
+  EXPECT_NE(r.out.find("Digest: " + digest + "\n"), std::string::npos) << r.out;
+  EXPECT_EQ(lines_of(r.out).back(), ref);
+  Result run = berth({"run", "--rm", ref, "echo", "by-digest"});
+  EXPECT_EQ(run.code, 0) << describe(run);
+  EXPECT_EQ(run.out, "by-digest\n");
+  Result again = berth({"pull", ref});
+  ASSERT_EQ(again.code, 0) << describe(again);
+  EXPECT_NE(again.out.find("Image is up to date"), std::string::npos) << again.out;
+  // A digest that is not the image's: refused, nothing stored.
+  std::string other = name("test/busybox@sha256:" + std::string(64, 'e'));
+  Result missing = berth({"pull", other});
+  EXPECT_NE(missing.code, 0) << describe(missing);
+  EXPECT_EQ(lines_of(missing.err).size(), 1u) << missing.err;
+}
+
+TEST_F(PullTest, MultiLayerImageInParallel) {
+  push("layers.oci.tar", name("test/layers:1"));
+  std::string ref = name("test/layers:1");
+  Result r = berth({"pull", "--max-concurrent-downloads", "2", ref});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  int complete = 0;
+  for (const auto& l : lines_of(r.out)) complete += l.ends_with(": Pull complete");
+  EXPECT_EQ(complete, 3) << r.out;
+  Result cat = berth({"run", "--rm", ref});
+  EXPECT_EQ(cat.code, 0) << describe(cat);
+  EXPECT_EQ(cat.out, "keep: from layer 2\n");
+  // The busybox image is the first of those layers (make-test-images builds both from the
+  // same bytes): "Already exists", and only its config is fetched.
+  push("busybox.oci.tar", name("test/busybox:1"));
+  int gets = registry_.blob_gets();
+  Result bb = berth({"pull", name("test/busybox:1")});
+  ASSERT_EQ(bb.code, 0) << describe(bb);
+  EXPECT_NE(bb.out.find(": Already exists\n"), std::string::npos) << bb.out;
+  EXPECT_EQ(bb.out.find("Pulling fs layer"), std::string::npos) << bb.out;
+  EXPECT_EQ(registry_.blob_gets(), gets + 1) << "only the config: " << bb.out;
+  Result echo = berth({"run", "--rm", name("test/busybox:1"), "echo", "shared"});
+  EXPECT_EQ(echo.out, "shared\n") << describe(echo);
+}
+
+TEST_F(PullTest, TwoPullsAtOnceShareTheStore) {
+  push("layers.oci.tar", name("test/layers:1"));
+  push("busybox.oci.tar", name("test/busybox:1"));
+  // Both download and extract under the store's shared lock, the shared layer possibly
+  // twice; the first extraction to land wins and both images are recorded.
+  Process a = berth_bg({"pull", "-q", name("test/layers:1")});
+  Process b = berth_bg({"pull", "-q", name("test/busybox:1")});
+  Result ra = a.wait(), rb = b.wait();
+  EXPECT_EQ(ra.code, 0) << describe(ra);
+  EXPECT_EQ(rb.code, 0) << describe(rb);
+  auto names = image_names();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{name("test/busybox:1"), name("test/layers:1")}));
+  Result cat = berth({"run", "--rm", name("test/layers:1")});
+  EXPECT_EQ(cat.out, "keep: from layer 2\n") << describe(cat);
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(root_ + "/images/tmp", ec)) << "a download left behind";
+}
+
+TEST_F(PullTest, NotFoundIsOneLineAndLeavesTheStoreAsItWas) {
+  Result init = berth({"images"});
+  ASSERT_EQ(init.code, 0) << describe(init);
+  auto before = store_files();
+  Result r = berth({"pull", name("test/nope:1")});
+  EXPECT_EQ(r.code, 1) << describe(r);
+  EXPECT_EQ(r.out, "");
+  ASSERT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("manifest for " + name("test/nope:1") + " not found"), std::string::npos) << r.err;
+  EXPECT_EQ(store_files(), before);
+}
+
+TEST_F(PullTest, CorruptedBlobIsRefusedAndNothingOfItIsStored) {
+  push("busybox.oci.tar", name("test/corrupt:1"));
+  // The layer is the largest blob the registry holds; flip its bytes, keep its size.
+  std::string layer_digest;
+  uintmax_t biggest = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ + "/plain/storage/docker/registry/v2/blobs")) {
+    if (e.path().filename() != "data" || e.file_size() <= biggest) continue;
+    biggest = e.file_size();
+    layer_digest = "sha256:" + e.path().parent_path().filename().string();
+  }
+  ASSERT_FALSE(layer_digest.empty());
+  std::string data = slurp(registry_.blob_file(layer_digest));
+  for (size_t i = data.size() / 2; i < data.size() / 2 + 64; i++) data[i] = static_cast<char>(~data[i]);
+  std::ofstream(registry_.blob_file(layer_digest), std::ios::binary | std::ios::trunc) << data;
+  Result init = berth({"images"});
+  ASSERT_EQ(init.code, 0) << describe(init);
+  auto before = store_files();
+  Result r = berth({"pull", name("test/corrupt:1")});
+  EXPECT_EQ(r.code, 1) << describe(r);
+  ASSERT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("blob " + layer_digest + " digest mismatch"), std::string::npos) << r.err;
+  EXPECT_TRUE(image_names().empty());
+  EXPECT_EQ(store_files(), before);
+  EXPECT_FALSE(fs::exists(root_ + "/images/blobs/sha256/" + layer_digest.substr(7)));
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(root_ + "/images/tmp", ec)) << "a download left behind";
+}
+
+TEST_F(PullTest, HtpasswdBasicAuthWithDockerConfigCredentials) {
+  Result hash = run_command({"/usr/bin/htpasswd", "-Bbn", "berth", "s3cret"});
+  ASSERT_EQ(hash.code, 0) << describe(hash);
+  std::ofstream(dir_ + "/htpasswd") << hash.out;
+  ASSERT_TRUE(auth_registry_.start(dir_ + "/auth", dir_ + "/htpasswd"));
+  std::string ref = auth_registry_.host() + "/test/private:1";
+  push("busybox.oci.tar", ref, {"--dest-creds", "berth:s3cret"});
+  auto pull_with = [&](const std::string& config_dir) {
+    std::vector<std::string> a = {"/usr/bin/env", "DOCKER_CONFIG=" + config_dir};
+    for (const auto& x : argv({"pull", ref})) a.push_back(x);
+    return run_command(a);
+  };
+  auto write_config = [&](const std::string& sub, const std::string& user_pass) {
+    fs::create_directories(dir_ + "/" + sub);
+    nlohmann::json config = {{"auths", {{auth_registry_.host(), {{"auth", berth::base64_encode(user_pass)}}}}}};
+    std::ofstream(dir_ + "/" + sub + "/config.json") << config.dump();
+    return dir_ + "/" + sub;
+  };
+
+  Result anonymous = pull_with(dir_ + "/no-config");
+  EXPECT_EQ(anonymous.code, 1) << describe(anonymous);
+  ASSERT_EQ(lines_of(anonymous.err).size(), 1u) << anonymous.err;
+  EXPECT_NE(anonymous.err.find("unauthorized"), std::string::npos) << anonymous.err;
+  EXPECT_NE(anonymous.err.find("no credentials for " + auth_registry_.host()), std::string::npos) << anonymous.err;
+
+  Result wrong = pull_with(write_config("wrong", "berth:nope"));
+  EXPECT_EQ(wrong.code, 1) << describe(wrong);
+  ASSERT_EQ(lines_of(wrong.err).size(), 1u) << wrong.err;
+  EXPECT_NE(wrong.err.find("unauthorized"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find(dir_ + "/wrong/config.json"), std::string::npos) << wrong.err;
+  EXPECT_TRUE(image_names().empty());
+
+  Result right = pull_with(write_config("right", "berth:s3cret"));
+  ASSERT_EQ(right.code, 0) << describe(right);
+  EXPECT_EQ(lines_of(right.out).back(), ref);
+  Result run = berth({"run", "--rm", ref, "echo", "authorised"});
+  EXPECT_EQ(run.code, 0) << describe(run);
+  EXPECT_EQ(run.out, "authorised\n");
+}
+
+// An OCI layout holding an index of two platforms: the host's busybox image, and the
+// same layer under a config that claims another architecture.
+std::string sha256_of(const std::string& s) { return "sha256:" + berth::sha256_hex(s); }
+
+void write_blob(const std::string& layout, const std::string& content) {
+  std::ofstream(layout + "/blobs/sha256/" + berth::sha256_hex(content), std::ios::binary) << content;
+}
+
+TEST_F(PullTest, MultiPlatformIndexPicksTheHostOrThePlatformAsked) {
+  std::string layout = dir_ + "/layout";
+  fs::create_directories(layout);
+  Result untar = run_command({"/bin/tar", "-xf", image("busybox.oci.tar"), "-C", layout});
+  ASSERT_EQ(untar.code, 0) << describe(untar);
+  auto index = nlohmann::json::parse(slurp(layout + "/index.json"));
+  std::string host_manifest_digest = index["manifests"][0]["digest"];
+  std::string host_manifest = slurp(layout + "/blobs/sha256/" + host_manifest_digest.substr(7));
+  auto manifest = nlohmann::json::parse(host_manifest);
+  std::string host_config_digest = manifest["config"]["digest"];
+  auto config = nlohmann::json::parse(slurp(layout + "/blobs/sha256/" + host_config_digest.substr(7)));
+  std::string host_arch = berth::oci::host_architecture();
+  std::string other_arch = host_arch == "arm64" ? "amd64" : "arm64";
+  config["architecture"] = other_arch;
+  std::string other_config = config.dump();
+  write_blob(layout, other_config);
+  manifest["config"]["digest"] = sha256_of(other_config);
+  manifest["config"]["size"] = other_config.size();
+  std::string other_manifest = manifest.dump();
+  write_blob(layout, other_manifest);
+  nlohmann::json image_index = {
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.index.v1+json"},
+      {"manifests",
+       {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"}, {"digest", sha256_of(other_manifest)},
+         {"size", other_manifest.size()}, {"platform", {{"os", "linux"}, {"architecture", other_arch}}}},
+        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"}, {"digest", host_manifest_digest},
+         {"size", host_manifest.size()}, {"platform", {{"os", "linux"}, {"architecture", host_arch}}}}}}};
+  std::string index_blob = image_index.dump();
+  write_blob(layout, index_blob);
+  nlohmann::json top = {{"schemaVersion", 2},
+                        {"manifests",
+                         {{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                           {"digest", sha256_of(index_blob)},
+                           {"size", index_blob.size()},
+                           {"annotations", {{"org.opencontainers.image.ref.name", "multi"}}}}}}};
+  std::ofstream(layout + "/index.json", std::ios::trunc) << top.dump();
+  push("oci:" + layout + ":multi", name("test/multi:1"), {"--all"});
+
+  std::string ref = name("test/multi:1");
+  Result host = berth({"pull", ref});
+  ASSERT_EQ(host.code, 0) << describe(host);
+  EXPECT_NE(host.out.find("Digest: " + sha256_of(index_blob) + "\n"), std::string::npos) << host.out;
+  Result id = berth({"images", "-q"});
+  EXPECT_EQ(id.out, host_config_digest.substr(7, 12) + "\n");
+  Result run = berth({"run", "--rm", ref, "echo", "multi"});
+  EXPECT_EQ(run.out, "multi\n") << describe(run);
+
+  Result other = berth({"pull", "--platform", "linux/" + other_arch, ref});
+  ASSERT_EQ(other.code, 0) << describe(other);
+  EXPECT_NE(other.out.find("Already exists"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("Downloaded newer image"), std::string::npos) << other.out;
+  Result ids = berth({"images", "--format", "json"});
+  EXPECT_NE(ids.out.find(sha256_of(other_config).substr(7, 12)), std::string::npos) << ids.out;
+
+  Result none = berth({"pull", "--platform", "linux/s390x", ref});
+  EXPECT_EQ(none.code, 1) << describe(none);
+  EXPECT_NE(none.err.find("no matching manifest for linux/s390x in the manifest list entries"), std::string::npos)
+      << none.err;
+}
+
+}  // namespace
+}  // namespace berth_it

@@ -170,6 +170,10 @@ class Engine {
   Result<> release_addresses(const std::string& id);
   // Every trace of a container: cgroup, netns and veth, addresses, directories. Idempotent.
   Result<> discard(const std::string& id);
+  // Before a shim is spawned: the DNS servers of the container's networks, started from
+  // this process so that init adopts them, not the shim (a subreaper) that would start
+  // them with the container otherwise.
+  Result<> start_dns_servers(const ContainerRecord& rec);
   // At each start / when it stops: its netns, veth pair, address and route.
   Result<> attach_network(const ContainerRecord& rec);
   // `now`: also delete the veth at once (after a crash), instead of leaving it to the

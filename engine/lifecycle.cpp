@@ -108,6 +108,7 @@ Result<> Engine::spawn_shim(const ContainerRecord& rec) {
   std::string conf = path_join(cfg.run_dir, "shim.conf");
   TRY(write_file_atomic(conf, cfg.format(), 0600, Sync::kNoSync));
   std::string shim = path_join(dir_name(exe), "berth-shim");
+  TRY(start_dns_servers(rec));
   trace_note("starting " + shim + " " + conf + ": it supervises the container from now on");
 
   int ready[2];

@@ -285,6 +285,19 @@ Result<> Engine::attach_network(const ContainerRecord& rec) {
   return inside.leave();
 }
 
+Result<> Engine::start_dns_servers(const ContainerRecord& rec) {
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  for (const auto& r : requests) {
+    ASSIGN_OR_RETURN(NetworkRecord net, store->find(r.name));
+    if (path_exists(dns_dir(net))) continue;  // running (or being started) already
+    TRY(store->modify([](std::vector<NetworkRecord>&) -> Result<> { return {}; },
+                      [&](const std::vector<NetworkRecord>& all) { return sync_dns_server(net, all, true); }));
+  }
+  return {};
+}
+
 Result<> Engine::detach_network(const std::string& id, bool now) {
   std::string path = netns_path(id);
   if (path_exists(path)) {

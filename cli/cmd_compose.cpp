@@ -57,6 +57,7 @@ int compose_up(const Globals& g, ComposeFlags& f) {
   }
   if (f.timeout >= 0) u.timeout_s = f.timeout;
   if (f.wait_timeout >= 0) u.wait_timeout_s = f.wait_timeout;
+  u.pull = f.pull;
   if (f.up.wait) f.detach = true;  // docker compose: --wait implies -d
   if (f.abort_on_exit || !f.exit_code_from.empty()) {
     if (f.detach) return report(Error(0, "--abort-on-container-exit and --exit-code-from cannot be combined with -d"));
@@ -290,6 +291,17 @@ int compose_simple(const Globals& g, ComposeFlags& f, const std::string& verb) {
   });
 }
 
+int compose_pull(const Globals& g, ComposeFlags& f) {
+  return with_stack(g, f, [&](compose::Stack& stack) -> int {
+    auto waves = compose::dependency_waves(stack.project(), f.args, true);
+    if (!waves) return report(waves.error());
+    std::vector<std::string> services;
+    for (const auto& w : *waves) services.insert(services.end(), w.begin(), w.end());
+    auto r = stack.pull_images(services, "always", f.force);
+    return r ? 0 : report(r.error());
+  });
+}
+
 int not_yet(const std::string& verb, const std::string& why) {
   return report(Error(0, "compose " + verb + " is not implemented yet" + (why.empty() ? "" : ": " + why)), 1);
 }
@@ -315,7 +327,8 @@ int with_stack(const Globals& g, ComposeFlags& f, const std::function<int(compos
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
   std::vector<std::string> warnings;
-  auto print_event = [](const compose::Event& e) {
+  auto print_event = [&f](const compose::Event& e) {
+    if (f.quiet) return;  // (pull -q, ...)
     std::string line = " " + e.kind + " " + e.name + "  " + e.status + "\n";
     (void)!::write(STDERR_FILENO, line.data(), line.size());  // one write: workers share stderr
   };
@@ -493,12 +506,18 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code) {
       std::puts("berth compose version 2.0.0-berth (Compose Specification; docker compose v2's verbs)");
   });
 
-  for (const char* verb : {"build", "pull", "push"}) {
+  auto* pull = compose->add_subcommand("pull", "Pull service images");
+  services_arg(pull);
+  pull->add_flag("--ignore-pull-failures", f.force, "Pull what it can and ignores images with pull failures");
+  pull->add_flag("-q,--quiet", f.quiet, "Pull without printing progress information");
+  pull->callback([&g, exit_code, &f] { *exit_code = compose_pull(g, f); });
+
+  for (const char* verb : {"build", "push"}) {
     auto* sub = compose->add_subcommand(verb, std::string("(not yet implemented) docker compose ") + verb);
     sub->allow_extras();
     std::string v = verb;
     sub->callback([exit_code, v] {
-      std::string why = v == "build" ? "the builder has not landed yet" : "registries have not landed yet";
+      std::string why = v == "build" ? "the builder has not landed yet" : "berth push has not landed yet";
       *exit_code = not_yet(v, why);
     });
   }

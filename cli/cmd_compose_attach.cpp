@@ -294,6 +294,7 @@ int compose_run(const Globals& g, ComposeFlags& f) {
       }
       if (auto r = stack.wait_for_dependencies(service, {}); !r) return report(r.error());
     }
+    if (auto r = stack.pull_images({service}, f.pull, false); !r) return report(r.error());
     if (auto r = stack.prepare({service}); !r) return report(r.error());
     engine::Engine& eng = stack_engine(stack);
     auto image = eng.images().find_image(it->second.image);

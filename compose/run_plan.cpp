@@ -269,8 +269,6 @@ Result<ServiceRun> service_run_options(const Project& project, const Service& s,
       o.log_opts.push_back(key + "=" + value);
     }
   }
-  if (s.pull_policy == "always")
-    warn("pull_policy", "pulling is not implemented yet; the local image is used");
 
   // Networks and ports. Host mode: docker ignores published ports with a warning.
   TRY(add_networks(project, s, number, ctx.oneoff, o));

@@ -164,6 +164,43 @@ Result<> Stack::ensure_volumes(const std::vector<std::string>& services) {
   return {};
 }
 
+Result<> Stack::pull_images(const std::vector<std::string>& services, const std::string& policy,
+                            bool ignore_failures) {
+  std::set<std::string> done;
+  for (const auto& name : services) {
+    const Service& s = project_.services.at(name);
+    std::string p = policy.empty() ? s.pull_policy : policy;
+    if (p.empty() || p == "if_not_present") p = "missing";
+    if (p == "build" || s.build) {
+      // docker compose builds these rather than pull them (and `compose pull` skips them).
+      if (policy == "always" || (!s.image.empty() && p != "build" && engine_.images().find_image(s.image)))
+        continue;
+      return fail("services." + name + ": building images is not implemented yet" +
+                  (s.image.empty() ? std::string() : " (image " + s.image + " is not in the store)"));
+    }
+    if (p != "always" && p != "missing" && p != "never" && p != "daily" && p != "weekly")
+      return fail("services." + name + ".pull_policy: invalid value", p);
+    if (s.image.empty() || !done.insert(s.image).second) continue;
+    bool have = engine_.images().find_image(s.image).has_value();
+    if (p == "never") {
+      if (!have) return fail("service \"" + name + "\": image " + s.image + " not found and pull_policy is never");
+      continue;
+    }
+    if (have && p != "always") continue;  // missing, daily, weekly: berth keeps no pull dates yet
+    emit("Image", s.image, "Pulling");
+    auto pulled = engine_.pull(s.image, oci::PullOptions{});
+    if (!pulled) {
+      if (ignore_failures) {
+        warn("pulling " + s.image + " for service \"" + name + "\": " + pulled.error().message());
+        continue;
+      }
+      return fail("service \"" + name + "\": pulling " + s.image + ": " + pulled.error().message());
+    }
+    emit("Image", s.image, pulled->up_to_date ? "Up to date" : "Pulled");
+  }
+  return {};
+}
+
 Result<> Stack::prepare(const std::vector<std::string>& services) {
   ASSIGN_OR_RETURN(auto waves, dependency_waves(project_, services, true));
   std::vector<std::string> all;
@@ -189,6 +226,7 @@ Result<> Stack::up(const UpOptions& u) {
            "service in your compose file, you can run this command with the --remove-orphans flag to clean it up.");
     }
   }
+  TRY(pull_images(all, u.pull, false));
   TRY(ensure_networks(all));
   TRY(ensure_volumes(all));
   ASSIGN_OR_RETURN(auto existing, containers());
@@ -301,7 +339,7 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
         break;
     }
     auto image = engine_.images().find_image(s.image);
-    if (!image) return fail("service \"" + s.name + "\": image " + s.image + " not found (berth cannot pull yet: `berth load` it)");
+    if (!image) return fail("service \"" + s.name + "\": image " + s.image + " not found");
     RunContext ctx{engine_.store().root().storage, image->id, false};
     ASSIGN_OR_RETURN(ServiceRun run, service_run_options(project_, s, a.number, ctx));
     if (a.kind == Action::kRecreate) keep_anonymous_volumes(*a.old, run.options);

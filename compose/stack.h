@@ -47,6 +47,7 @@ struct UpOptions {
   std::map<std::string, int> scale;    // --scale s=n
   std::optional<int> timeout_s;        // -t: for containers that are recreated
   std::function<bool()> cancelled;     // asked between waves and while waiting (Ctrl-C)
+  std::string pull;                    // --pull always|missing|never ("": each service's pull_policy)
 };
 
 struct DownOptions {
@@ -88,6 +89,11 @@ class Stack {
   Result<> pause(const std::vector<std::string>& services, bool paused);
   // Stopped containers only, unless `stop` (rm -s): stop them first.
   Result<> remove(const std::vector<std::string>& services, bool stop, bool volumes);
+
+  // compose pull, and what `up` does first: the services' images from their registries.
+  // `policy`: always (compose pull), missing (pull what the store lacks), never; "" takes
+  // each service's pull_policy (default missing). `ignore_failures`: report and go on.
+  Result<> pull_images(const std::vector<std::string>& services, const std::string& policy, bool ignore_failures);
 
   // Containers of this project whose service is not in the file.
   Result<std::vector<engine::ContainerRecord>> orphans();

@@ -426,5 +426,35 @@ TEST_F(PullTest, MultiPlatformIndexPicksTheHostOrThePlatformAsked) {
       << none.err;
 }
 
+TEST_F(PullTest, ComposeUpPullsWhatIsMissingAndComposePullRefreshes) {
+  push("busybox.oci.tar", name("test/busybox:1"));
+  std::string proj = dir_ + "/proj";
+  fs::create_directories(proj);
+  std::ofstream(proj + "/compose.yml") << "services:\n"
+                                       << "  app: {image: " << name("test/busybox:1") << ", command: [sleep, '1000']}\n"
+                                       << "  local: {image: " << name("test/nothing:1") << ", pull_policy: never, profiles: [x]}\n";
+  auto compose = [&](std::vector<std::string> args) {
+    std::vector<std::string> a = {"compose", "-f", proj + "/compose.yml", "-p", "pl"};
+    a.insert(a.end(), args.begin(), args.end());
+    return berth(a, 120s);
+  };
+  Result up = compose({"up", "-d"});
+  ASSERT_EQ(up.code, 0) << describe(up);
+  EXPECT_NE(up.err.find("Image " + name("test/busybox:1") + "  Pulled"), std::string::npos) << up.err;
+  EXPECT_NE(up.err.find("Container pl-app-1  Started"), std::string::npos) << up.err;
+  int gets = registry_.blob_gets();
+  Result again = compose({"up", "-d"});
+  ASSERT_EQ(again.code, 0) << describe(again);
+  EXPECT_EQ(again.err.find("Pulled"), std::string::npos) << "pull_policy missing: nothing to pull: " << again.err;
+  Result pull = compose({"pull"});
+  ASSERT_EQ(pull.code, 0) << describe(pull);
+  EXPECT_NE(pull.err.find("Up to date"), std::string::npos) << pull.err;
+  EXPECT_EQ(registry_.blob_gets(), gets) << "an up-to-date image fetches no blob";
+  Result never = compose({"--profile", "x", "up", "-d", "local"});
+  EXPECT_NE(never.code, 0);
+  EXPECT_NE(never.err.find("pull_policy is never"), std::string::npos) << never.err;
+  ASSERT_EQ(compose({"--profile", "x", "down", "-t", "0"}).code, 0);
+}
+
 }  // namespace
 }  // namespace berth_it

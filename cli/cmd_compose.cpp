@@ -74,7 +74,7 @@ int compose_up(const Globals& g, ComposeFlags& f) {
     if (attach && interrupted()) return stop_after_interrupt(stack, f);
     if (!up) return report(up.error());
     if (!attach) return 0;
-    return attach_stack(g, stack, f);
+    return attach_stack(stack, f);
   });
 }
 
@@ -96,11 +96,11 @@ int compose_ps(const Globals& g, ComposeFlags& f) {
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
     auto list = stack.containers(f.args, f.all);
     if (!list) return report(list.error());
-    auto nets = stack_engine(stack).networks().value_or(std::vector<engine::NetworkRecord>{});
+    auto nets = stack.engine().networks().value_or(std::vector<engine::NetworkRecord>{});
     std::vector<std::vector<std::string>> rows;
     std::set<std::string> services;
     for (const auto& c : *list) {
-      bool alive = stack_engine(stack).store().is_alive(c);
+      bool alive = stack.engine().store().is_alive(c);
       if (!f.all && !alive) continue;
       auto labels = compose::container_labels(c);
       std::vector<std::string> ports;
@@ -182,7 +182,7 @@ int compose_port(const Globals& g, ComposeFlags& f) {
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
     auto list = stack.containers({f.args[0]});
     if (!list) return report(list.error());
-    auto nets = stack_engine(stack).networks();
+    auto nets = stack.engine().networks();
     if (!nets) return report(nets.error());
     int index = f.index > 0 ? f.index : 1;
     for (const auto& c : *list) {
@@ -212,7 +212,7 @@ int compose_images(const Globals& g, ComposeFlags& f) {
         repo = repo.substr(0, colon);
       }
       std::string size;
-      if (auto img = stack_engine(stack).images().find_image(c.image)) size = human_size(img->size);
+      if (auto img = stack.engine().images().find_image(c.image)) size = human_size(img->size);
       std::string id = c.image_id.substr(c.image_id.find(':') + 1).substr(0, 12);
       rows.push_back({c.name, repo, tag, id, size});
     }
@@ -227,7 +227,7 @@ int compose_top(const Globals& g, ComposeFlags& f) {
     if (!list) return report(list.error());
     int rc = 0;
     for (const auto& c : *list) {
-      if (!stack_engine(stack).store().is_alive(c)) continue;
+      if (!stack.engine().store().is_alive(c)) continue;
       std::printf("%s\n", c.name.c_str());
       std::fflush(stdout);
       rc |= show_top(g, c.id);
@@ -244,7 +244,7 @@ int compose_wait(const Globals& g, ComposeFlags& f) {
     // Each container's exit code as it stops; --down-project: down at the first.
     int code = 0;
     std::set<std::string> done;
-    auto& store = stack_engine(stack).store();
+    auto& store = stack.engine().store();
     while (done.size() < list->size()) {
       for (const auto& c : *list) {
         if (done.count(c.id)) continue;
@@ -315,13 +315,9 @@ Result<compose::Project> load_compose_project(const ComposeFlags& f) {
   return project;
 }
 
-engine::Engine& stack_engine(compose::Stack& stack) { return stack.engine(); }
-
 int with_stack(const Globals& g, ComposeFlags& f, const std::function<int(compose::Stack&)>& body) {
-  compose::LoadOptions load = f.load;
   // Verbs that take services name them on the command line: enabled whatever their profile.
-  load.services = f.args;
-  f.load = load;
+  f.load.services = f.args;
   auto project = load_compose_project(f);
   if (!project) return report(project.error(), 1);
   auto eng = open_engine(g);

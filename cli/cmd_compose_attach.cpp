@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 
 #include "base/fs.h"
 #include "base/process.h"
@@ -45,31 +44,6 @@ struct Prefixer {
     }
   }
 };
-
-int64_t now_ns() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-Result<runtime::LogReadOptions> read_options(const ComposeFlags& f) {
-  runtime::LogReadOptions opts;
-  if (f.tail != "all") {
-    auto n = parse_int(f.tail);
-    if (!n || *n < 0) return fail("invalid value for \"tail\"", f.tail);
-    opts.tail = static_cast<size_t>(*n);
-  }
-  int64_t now = now_ns();
-  if (!f.since.empty()) {
-    ASSIGN_OR_RETURN(int64_t t, runtime::parse_log_time(f.since, now));
-    opts.since_ns = t;
-  }
-  if (!f.until.empty()) {
-    ASSIGN_OR_RETURN(int64_t t, runtime::parse_log_time(f.until, now));
-    opts.until_ns = t;
-  }
-  return opts;
-}
 
 void write_line(const std::string& prefix, const runtime::LogEntry& e, bool timestamps) {
   std::string line = prefix + (timestamps ? e.time + " " : "") + e.log;
@@ -150,10 +124,10 @@ int compose_logs(const Globals& g, ComposeFlags& f) {
       std::erase_if(*list, [&](const engine::ContainerRecord& c) {
         return compose::container_labels(c)[compose::kLabelNumber] != std::to_string(f.index);
       });
-    auto opts = read_options(f);
+    auto opts = log_read_options(f.tail, f.since, f.until);
     if (!opts) return report(opts.error());
     Prefixer px(*list, ::isatty(STDOUT_FILENO) && !f.no_color, f.no_prefix);
-    engine::Engine& eng = stack_engine(stack);
+    engine::Engine& eng = stack.engine();
     if (f.follow) {
       for (pid_t pid : start_followers(eng, *list, px, *opts, f.timestamps, false))
         while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
@@ -180,11 +154,10 @@ int compose_logs(const Globals& g, ComposeFlags& f) {
   });
 }
 
-int attach_stack(const Globals& g, compose::Stack& stack, const ComposeFlags& f) {
-  (void)g;
+int attach_stack(compose::Stack& stack, const ComposeFlags& f) {
   auto list = stack.containers(f.up.services);
   if (!list) return report(list.error());
-  engine::Engine& eng = stack_engine(stack);
+  engine::Engine& eng = stack.engine();
   std::vector<std::string> names;
   for (const auto& c : *list) names.push_back(c.name);
   std::printf("Attaching to %s\n", join(names, ", ").c_str());
@@ -262,7 +235,7 @@ int compose_exec(const Globals& g, ComposeFlags& f) {
       x.command.assign(rest.begin() + 1, rest.end());
       x.interactive = !f.detach;
       x.tty = !f.no_tty && !f.detach && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
-      auto status = stack_engine(stack).exec(c.id, x);
+      auto status = stack.engine().exec(c.id, x);
       if (!status) return report(status.error(), exit_code_for(status.error()));
       return status->code;
     }
@@ -296,7 +269,7 @@ int compose_run(const Globals& g, ComposeFlags& f) {
     }
     if (auto r = stack.pull_images({service}, f.pull, false); !r) return report(r.error());
     if (auto r = stack.prepare({service}); !r) return report(r.error());
-    engine::Engine& eng = stack_engine(stack);
+    engine::Engine& eng = stack.engine();
     auto image = eng.images().find_image(it->second.image);
     compose::RunContext ctx{eng.store().root().storage, image ? image->id : "", true};
     auto run = compose::service_run_options(project, it->second, 1, ctx);

@@ -7,39 +7,25 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/container_view.h"
+#include "cli/filters.h"
 #include "cli/table.h"
 
 namespace berth::cli {
 
 namespace {
 
-// docker ps --filter KEY=VALUE: values of one key are alternatives, keys all must match.
-// Keys: status, name (substring), id (prefix), restart-policy, label.
+// docker ps --filter KEY=VALUE. Keys: status, name (substring), id (prefix),
+// restart-policy, label (KEY or KEY=VALUE).
 Result<bool> matches(const std::vector<std::string>& filters, const engine::ContainerRecord& c,
                      const std::string& state) {
-  std::map<std::string, bool> key_matched;
-  for (const auto& f : filters) {
-    auto eq = f.find('=');
-    if (eq == std::string::npos) return fail("bad format of filter (expected name=value)", f);
-    std::string key = f.substr(0, eq), value = f.substr(eq + 1);
-    bool ok;
-    if (key == "status")
-      ok = state == value;
-    else if (key == "name")
-      ok = c.name.find(value) != std::string::npos;
-    else if (key == "id")
-      ok = c.id.rfind(value, 0) == 0;
-    else if (key == "restart-policy")
-      ok = c.options.value("RestartPolicy", "no").substr(0, value.size()) == value;
-    else if (key == "label")  // label=KEY or label=KEY=VALUE
-      ok = has_label(c, value);
-    else
-      return fail("invalid filter", key);
-    key_matched[key] |= ok;
-  }
-  for (const auto& [key, ok] : key_matched)
-    if (!ok) return false;
-  return true;
+  return match_filters(filters, [&](const std::string& key, const std::string& value) -> Result<bool> {
+    if (key == "status") return state == value;
+    if (key == "name") return c.name.find(value) != std::string::npos;
+    if (key == "id") return c.id.rfind(value, 0) == 0;
+    if (key == "restart-policy") return c.options.value("RestartPolicy", "no").substr(0, value.size()) == value;
+    if (key == "label") return label_matches(engine::RunOptions::labels_from_json(c.options), value);
+    return fail("invalid filter", key);
+  });
 }
 
 int list_containers(const Globals& g, bool all, bool quiet, const std::string& format,

@@ -40,23 +40,9 @@ int show_logs(const Globals& g, const std::string& key, const LogsFlags& f) {
   if (!eng) return report(eng.error());
   auto rec = eng->find(key);
   if (!rec) return report(rec.error());
-  runtime::LogReadOptions opts;
-  if (f.tail != "all") {
-    auto n = parse_int(f.tail);
-    if (!n || *n < 0) return report(Error(0, "invalid value for \"tail\"", f.tail));
-    opts.tail = static_cast<size_t>(*n);
-  }
-  int64_t now = now_ns();
-  if (!f.since.empty()) {
-    auto t = runtime::parse_log_time(f.since, now);
-    if (!t) return report(t.error());
-    opts.since_ns = *t;
-  }
-  if (!f.until.empty()) {
-    auto t = runtime::parse_log_time(f.until, now);
-    if (!t) return report(t.error());
-    opts.until_ns = *t;
-  }
+  auto parsed = log_read_options(f.tail, f.since, f.until);
+  if (!parsed) return report(parsed.error());
+  runtime::LogReadOptions opts = *parsed;
   std::string path = eng->store().log_path(rec->id);
   auto print = [&f](const runtime::LogEntry& e) { return print_entry(e, f.timestamps); };
   if (f.follow) {
@@ -175,6 +161,26 @@ void register_internal(CLI::App& app, Globals& g, int* exit_code) {
 }
 
 }  // namespace
+
+Result<runtime::LogReadOptions> log_read_options(const std::string& tail, const std::string& since,
+                                                 const std::string& until) {
+  runtime::LogReadOptions opts;
+  if (tail != "all") {
+    auto n = parse_int(tail);
+    if (!n || *n < 0) return fail("invalid value for \"tail\"", tail);
+    opts.tail = static_cast<size_t>(*n);
+  }
+  int64_t now = now_ns();
+  if (!since.empty()) {
+    ASSIGN_OR_RETURN(int64_t t, runtime::parse_log_time(since, now));
+    opts.since_ns = t;
+  }
+  if (!until.empty()) {
+    ASSIGN_OR_RETURN(int64_t t, runtime::parse_log_time(until, now));
+    opts.until_ns = t;
+  }
+  return opts;
+}
 
 void register_lifecycle_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/filters.h"
 #include "cli/table.h"
 #include "cli/template.h"
 
@@ -47,37 +48,20 @@ std::string labels_text(const engine::VolumeRecord& v) {
   return join(out, ",");
 }
 
-// docker volume ls --filter KEY=VALUE. Keys: name (substring), driver, dangling
-// (true: no container uses it), label (KEY or KEY=VALUE). Values of one key are
-// alternatives, except label, whose filters all must match; different keys all must match.
+// docker volume ls --filter KEY=VALUE. Keys: name (substring), driver, dangling (true: no
+// container uses it), label (KEY or KEY=VALUE).
 Result<bool> matches(const std::vector<std::string>& filters, const engine::VolumeRecord& v, bool used) {
-  std::map<std::string, bool> key_matched;
-  for (const auto& f : filters) {
-    auto eq = f.find('=');
-    if (eq == std::string::npos) return fail("bad format of filter (expected name=value)", f);
-    std::string key = f.substr(0, eq), value = f.substr(eq + 1);
-    bool ok;
-    if (key == "name") {
-      ok = v.name.find(value) != std::string::npos;
-    } else if (key == "driver") {
-      ok = v.driver == value;
-    } else if (key == "dangling") {
+  return match_filters(filters, [&](const std::string& key, const std::string& value) -> Result<bool> {
+    if (key == "name") return v.name.find(value) != std::string::npos;
+    if (key == "driver") return v.driver == value;
+    if (key == "label") return label_matches(v.labels, value);
+    if (key == "dangling") {
       if (value != "true" && value != "false" && value != "1" && value != "0")
         return fail("invalid filter 'dangling=" + value + "'");
-      ok = used != (value == "true" || value == "1");
-    } else if (key == "label") {
-      auto veq = value.find('=');
-      auto it = v.labels.find(value.substr(0, veq));
-      ok = it != v.labels.end() && (veq == std::string::npos || it->second == value.substr(veq + 1));
-      if (!ok) return false;
-    } else {
-      return fail("invalid filter '" + key + "'");
+      return used != (value == "true" || value == "1");
     }
-    key_matched[key] |= ok;
-  }
-  for (const auto& [key, ok] : key_matched)
-    if (!ok) return false;
-  return true;
+    return fail("invalid filter '" + key + "'");
+  });
 }
 
 int list_volumes(const Globals& g, bool quiet, const std::string& format, const std::vector<std::string>& filters) {

@@ -6,6 +6,7 @@
 
 #include "base/result.h"
 #include "engine/engine.h"
+#include "runtime/log_reader.h"
 
 namespace berth::cli {
 
@@ -35,6 +36,11 @@ void register_network_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_volume_commands(CLI::App& app, Globals& g, int* exit_code);
 // compose (cli/cmd_compose.cpp).
 void register_compose_commands(CLI::App& app, Globals& g, int* exit_code);
+
+// logs' --tail N|all, --since and --until as the log reader's options (cli/cmd_lifecycle.cpp);
+// also `compose logs`.
+Result<runtime::LogReadOptions> log_read_options(const std::string& tail, const std::string& since,
+                                                 const std::string& until);
 
 // `top CONTAINER`'s table (cli/cmd_inspect_usage.cpp); also `compose top`.
 int show_top(const Globals& g, const std::string& name_or_id);

@@ -44,12 +44,11 @@ struct ComposeFlags {
 Result<compose::Project> load_compose_project(const ComposeFlags& f);
 // Loads the project, opens the engine, runs body on the stack; prints the warnings after.
 int with_stack(const Globals& g, ComposeFlags& f, const std::function<int(compose::Stack&)>& body);
-engine::Engine& stack_engine(compose::Stack& stack);
 
 // compose logs; the foreground `up` (logs of every container until they all stop, Ctrl-C
 // stops the stack); exec; run (cli/cmd_compose_attach.cpp).
 int compose_logs(const Globals& g, ComposeFlags& f);
-int attach_stack(const Globals& g, compose::Stack& stack, const ComposeFlags& f);
+int attach_stack(compose::Stack& stack, const ComposeFlags& f);
 int compose_exec(const Globals& g, ComposeFlags& f);
 int compose_run(const Globals& g, ComposeFlags& f);
 

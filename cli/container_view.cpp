@@ -2,7 +2,6 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
-#include "engine/run_options.h"
 
 namespace berth::cli {
 
@@ -34,26 +33,6 @@ std::string status_text(const engine::ContainerRecord& c, bool alive) {
   if (c.status == "created") return "Created";
   int64_t ago = seconds_since(c.finished_at);
   return "Exited (" + std::to_string(c.exit_code) + ") " + human_duration_ago(ago < 0 ? 0 : ago);
-}
-
-bool has_label(const engine::ContainerRecord& c, const std::string& label) {
-  auto eq = label.find('=');
-  std::string key = label.substr(0, eq);
-  for (const auto& l : c.options.value("Labels", std::vector<std::string>{})) {
-    if (l.substr(0, l.find('=')) != key) continue;
-    if (eq == std::string::npos) return true;
-    auto leq = l.find('=');
-    return (leq == std::string::npos ? "" : l.substr(leq + 1)) == label.substr(eq + 1);
-  }
-  return false;
-}
-
-std::string label_of(const engine::ContainerRecord& c, const std::string& key) {
-  for (const auto& l : c.options.value("Labels", std::vector<std::string>{})) {
-    auto eq = l.find('=');
-    if (l.substr(0, eq) == key) return eq == std::string::npos ? "" : l.substr(eq + 1);
-  }
-  return "";
 }
 
 std::string command_text(const engine::ContainerRecord& c) {

@@ -1,4 +1,4 @@
-// How a container is shown: its state word, docker's STATUS column, its labels.
+// How a container is shown: its state word, docker's STATUS and COMMAND columns.
 // Shared by `ps` and `compose ps`.
 #pragma once
 
@@ -12,10 +12,6 @@ namespace berth::cli {
 std::string state_of(const engine::ContainerRecord& c, bool alive);
 // docker's STATUS: "Up 3 minutes (healthy)", "Exited (0) 2 seconds ago", "Created".
 std::string status_text(const engine::ContainerRecord& c, bool alive);
-// `label` is KEY or KEY=VALUE (docker's --filter label=...).
-bool has_label(const engine::ContainerRecord& c, const std::string& label);
-// A label's value ("" when it has none).
-std::string label_of(const engine::ContainerRecord& c, const std::string& key);
 // docker's COMMAND column: the command quoted, cut at 20 characters.
 std::string command_text(const engine::ContainerRecord& c);
 

@@ -36,8 +36,7 @@ bool wants(const std::vector<std::string>& services, const std::string& name) {
 }  // namespace
 
 std::map<std::string, std::string> container_labels(const ContainerRecord& rec) {
-  auto o = engine::RunOptions::from_json(rec.options);
-  return o ? o->label_map() : std::map<std::string, std::string>{};
+  return engine::RunOptions::labels_from_json(rec.options);
 }
 
 void Stack::emit(const std::string& kind, const std::string& name, const std::string& status) const {

@@ -109,6 +109,14 @@ std::map<std::string, std::string> RunOptions::label_map() const {
   return m;
 }
 
+std::map<std::string, std::string> RunOptions::labels_from_json(const Json& options) {
+  RunOptions o;
+  if (options.is_object() && options.contains("Labels") && options["Labels"].is_array())
+    for (const auto& l : options["Labels"])
+      if (l.is_string()) o.labels.push_back(l.get<std::string>());
+  return o.label_map();
+}
+
 Result<RestartPolicy> parse_restart_policy(const std::string& text) {
   RestartPolicy p;
   std::string name = text.substr(0, text.find(':'));

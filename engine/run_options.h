@@ -69,8 +69,10 @@ struct RunOptions {
   std::optional<int> stop_timeout;               // --stop-timeout seconds (default 10)
   std::string shm_size;                          // --shm-size 64m (/dev/shm's size)
 
-  // --label values as a map ("k" alone: an empty value, as docker).
+  // --label values as a map ("k" alone: an empty value, as docker); the same from a
+  // container record's options (to_json()) without parsing the rest.
   std::map<std::string, std::string> label_map() const;
+  static std::map<std::string, std::string> labels_from_json(const Json& options);
 
   // Kept in the container's record, so `start` after a reboot and `inspect` see them.
   Json to_json() const;

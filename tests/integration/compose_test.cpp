@@ -4,38 +4,22 @@
 // recreating one service, `down -v` leaving nothing; host network mode with names; scale;
 // secrets; profiles; `up --wait` failing on an unhealthy service; foreground `up` stopped
 // by Ctrl-C; logs with prefixes.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "harness.h"
 
 namespace berth_it {
 namespace {
 
-std::string trim_copy(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
 // What a TCP server on 127.0.0.1:port sends (read until it closes), retried until `deadline`.
 std::string fetch(uint16_t port, std::chrono::milliseconds deadline = 10s) {
   auto end = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < end) {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct timeval tv = {2, 0};
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     std::string got;
-    if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    if (int s = connect_loopback(SOCK_STREAM, port, 2s); s >= 0) {
       char buf[512];
       ssize_t n;
       while ((n = read(s, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+      close(s);
     }
-    close(s);
     if (!got.empty()) return got;
     std::this_thread::sleep_for(100ms);
   }
@@ -449,7 +433,7 @@ services:
 }
 
 TEST_F(ComposeTest, JobsRunDependenciesAndOrphans) {
-  write("compose.yml", R"(
+  const std::string jobs = R"(
 services:
   migrate: {image: busybox, command: ["sh", "-c", "sleep 0.5; echo migrated"]}
   app:
@@ -457,8 +441,8 @@ services:
     entrypoint: [sh, -c]
     command: ["sleep 1000"]
     depends_on: {migrate: {condition: service_completed_successfully}}
-  old: {image: busybox, command: [sleep, "1000"]}
-)");
+)";
+  write("compose.yml", jobs + "  old: {image: busybox, command: [sleep, \"1000\"]}\n");
   Result up = compose({"up", "-d", "--wait", "-t", "0"});
   ASSERT_EQ(up.code, 0) << "a job counts as ready once it completed: " << describe(up);
   EXPECT_EQ(ps()["tier-migrate-1"].value("State", ""), "exited");
@@ -468,15 +452,7 @@ services:
   EXPECT_EQ(run.code, 0) << describe(run);
   EXPECT_EQ(trim_copy(run.out), "one-off-2");
   // A service removed from the file leaves an orphan: reported, then removed on request.
-  write("compose.yml", R"(
-services:
-  migrate: {image: busybox, command: ["sh", "-c", "sleep 0.5; echo migrated"]}
-  app:
-    image: busybox
-    entrypoint: [sh, -c]
-    command: ["sleep 1000"]
-    depends_on: {migrate: {condition: service_completed_successfully}}
-)");
+  write("compose.yml", jobs);
   Result again = compose({"up", "-d"});
   ASSERT_EQ(again.code, 0) << describe(again);
   EXPECT_NE(again.err.find("Found orphan containers ([tier-old-1])"), std::string::npos) << again.err;

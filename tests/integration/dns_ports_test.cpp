@@ -2,10 +2,6 @@
 // forwarding to an upstream resolver in a namespace the test made, masquerade, DNAT from
 // the host and from a "remote" client namespace, isolation, internal networks, the
 // container: network mode, and cleanup after kill -9.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "engine/network_sync.h"
 #include "harness.h"
 #include "netns_fixture.h"
@@ -13,32 +9,20 @@
 namespace berth_it {
 namespace {
 
-std::string trim_copy(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
 class BridgeTest : public BusyboxTest {
  protected:
   // One request/answer over TCP or UDP to 127.0.0.1:port, retried until `deadline`.
   static std::string ask(int type, uint16_t port, const std::string& msg, std::chrono::milliseconds deadline = 5s) {
     auto end = std::chrono::steady_clock::now() + deadline;
     while (std::chrono::steady_clock::now() < end) {
-      int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-      struct timeval tv = {0, 300000};
-      setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      struct sockaddr_in a = {};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(port);
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       std::string got;
-      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      if (int s = connect_loopback(type, port, 300ms); s >= 0) {
         if (!msg.empty()) (void)!write(s, msg.data(), msg.size());
         char buf[512];
         ssize_t n = read(s, buf, sizeof buf);
         if (n > 0) got.assign(buf, static_cast<size_t>(n));
+        close(s);
       }
-      close(s);
       if (!got.empty()) return got;
       std::this_thread::sleep_for(100ms);
     }

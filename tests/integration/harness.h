@@ -4,16 +4,20 @@
 // no process mentioning the root, and the root itself removable.
 #pragma once
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -65,6 +69,28 @@ inline std::vector<std::string> lines_of(const std::string& s) {
   std::string line;
   while (std::getline(ss, line)) out.push_back(line);
   return out;
+}
+
+// A socket of `type` (SOCK_STREAM, SOCK_DGRAM) connected to 127.0.0.1:port, reads timing
+// out after `recv_timeout`; -1 when the connection is refused.
+inline int connect_loopback(int type, uint16_t port, std::chrono::milliseconds recv_timeout) {
+  int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  struct timeval tv = {static_cast<time_t>(recv_timeout.count() / 1000),
+                       static_cast<suseconds_t>(recv_timeout.count() % 1000 * 1000)};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return s;
+  close(s);
+  return -1;
+}
+
+// s without its trailing whitespace (a command's output without its newline).
+inline std::string trim_copy(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
 }
 
 // The value of "key=value" among the lines of s ("" when absent).

@@ -168,4 +168,16 @@ std::optional<int64_t> parse_duration_ns(std::string_view s) {
   return static_cast<int64_t>(total);
 }
 
+std::vector<std::string> split_whitespace(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) i++;
+    size_t start = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t') i++;
+    if (i > start) out.emplace_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
 }  // namespace berth

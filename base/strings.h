@@ -11,6 +11,8 @@ namespace berth {
 
 std::vector<std::string> split(std::string_view s, char sep);
 std::string trim(std::string_view s);
+// Words separated by runs of spaces and tabs (no quoting).
+std::vector<std::string> split_whitespace(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);

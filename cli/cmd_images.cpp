@@ -31,13 +31,15 @@ ImageRow split_name(const std::string& name) {
   return row;
 }
 
-int list_images(const Globals& g, bool quiet, const std::string& format) {
+int list_images(const Globals& g, bool all, bool quiet, const std::string& format) {
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
   auto images = eng->images().list_images();
   if (!images) return report(images.error());
   std::vector<std::vector<std::string>> rows;
   for (const auto& img : *images) {
+    // The builder's intermediate images (its cache) only with -a, as docker's.
+    if (img.build_cache && img.names.empty() && !all) continue;
     std::vector<std::string> names = img.names.empty() ? std::vector<std::string>{""} : img.names;
     for (const auto& n : names) {
       ImageRow r = n.empty() ? ImageRow{} : split_name(n);
@@ -154,12 +156,13 @@ void register_image_commands(CLI::App& app, Globals& g, int* exit_code) {
   });
 
   auto* images = app.add_subcommand("images", "List images");
-  static bool images_quiet = false;
+  static bool images_quiet = false, images_all = false;
   static std::string images_format;
+  images->add_flag("-a,--all", images_all, "Show all images (also the build cache's intermediate ones)");
   images->add_flag("-q,--quiet", images_quiet, "Only show image IDs");
   images->add_option("--format", images_format, "json: one JSON object per line")
       ->check(CLI::IsMember({"", "json", "table"}));
-  images->callback([&g, exit_code] { *exit_code = list_images(g, images_quiet, images_format); });
+  images->callback([&g, exit_code] { *exit_code = list_images(g, images_all, images_quiet, images_format); });
 
   auto* tag = app.add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
   static std::string tag_source, tag_target;

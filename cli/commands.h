@@ -34,6 +34,8 @@ void register_usage_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_network_commands(CLI::App& app, Globals& g, int* exit_code);
 // volume create|ls|inspect|rm|prune (cli/cmd_volume.cpp).
 void register_volume_commands(CLI::App& app, Globals& g, int* exit_code);
+// build, builder prune (cli/cmd_build.cpp).
+void register_build_commands(CLI::App& app, Globals& g, int* exit_code);
 // compose (cli/cmd_compose.cpp).
 void register_compose_commands(CLI::App& app, Globals& g, int* exit_code);
 

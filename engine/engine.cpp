@@ -266,8 +266,7 @@ runtime::RunRequest Engine::run_request(const std::string& id) const {
   return req;
 }
 
-Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
-                                        const std::function<void(const ContainerRecord&)>& on_created) {
+Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hooks) {
   ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false));
   ContainerRecord& rec = made.rec;
   // From here on, any failure removes the container again (docker leaves a "Created"
@@ -283,9 +282,10 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
     return cleanup(Error(0, "the userland proxy serves the ports of detached containers only: add -d (or publish "
                             "through nftables, without --userland-proxy)"));
   if (auto n = attach_network(rec); !n) return cleanup(n.error());
-  if (on_created) on_created(rec);
+  if (hooks.on_created) hooks.on_created(rec);
 
   runtime::RunRequest req = run_request(rec.id);
+  req.stdio = hooks.stdio;
   req.on_started = [&](pid_t pid) {
     rec.status = "running";
     rec.pid = pid;
@@ -304,6 +304,9 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o,
   rec.exit_code = status->code;
   rec.oom_killed = status->oom_killed;
   rec.finished_at = rfc3339_now();
+  if (hooks.on_exited) {
+    if (auto r = hooks.on_exited(rec); !r) return cleanup(r.error());
+  }
   if (o.remove) {
     TRY(discard(rec.id));
     TRY(remove_anonymous_volumes(rec));  // docker's --rm takes them along

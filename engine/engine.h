@@ -43,11 +43,22 @@ struct ExecOptions {
   bool tty = false, interactive = false, privileged = false;
 };
 
+// What a foreground run's caller may add (Engine::run).
+struct RunHooks {
+  std::function<void(const ContainerRecord&)> on_created;  // before the command starts
+  // After the command exited, before --rm removes the container: the builder takes its
+  // overlay upper directory (the RUN step's changes) here.
+  std::function<Result<>(const ContainerRecord&)> on_exited;
+  std::array<int, 3> stdio = {-1, -1, -1};  // the command's stdin/out/err; -1: berth's own
+};
+
 class Engine {
  public:
   // Opens the stores and (unless told not to: the shim's internal calls) cleans up what a
   // crashed command left (recover()).
   static Result<Engine> open(const StateRoot& root, bool recover = true);
+
+  const StateRoot& state_root() const { return root_; }
 
   // Images.
   oci::Store& images() { return images_; }
@@ -65,8 +76,7 @@ class Engine {
   // caller starts it right away, and if that caller dies first the next command removes it.
   Result<ContainerStore::Created> create(const RunOptions& options, bool half_made = false);
   // Runs in the foreground; the result is the command's exit status.
-  Result<runtime::ExitStatus> run(const RunOptions& options,
-                                  const std::function<void(const ContainerRecord&)>& on_created = {});
+  Result<runtime::ExitStatus> run(const RunOptions& options, const RunHooks& hooks = {});
   // run -d: create, then start through a shim; returns once the command runs.
   Result<ContainerRecord> run_detached(const RunOptions& options);
   // docker start: hands the container to a new shim (engine/lifecycle.cpp).

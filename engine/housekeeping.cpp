@@ -47,7 +47,7 @@ Result<> Engine::reset() {
   TRY(prune_networks());  // DNS servers of networks whose records went missing
   // Volumes too: every container that used one is gone. remove_tree stays on one
   // filesystem and follows no symlink, so an o=bind volume's device is never touched.
-  for (const char* dir : {"images", "containers", "networks", "volumes", "cache"})
+  for (const char* dir : {"images", "containers", "networks", "volumes", "cache", "builder"})
     TRY(remove_tree(path_join(root_.storage, dir)));
   return remove_tree(root_.run);
 }

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "base/fd.h"
+#include "base/file_copy.h"
 #include "base/strings.h"
 #include "base/trace.h"
 
@@ -211,53 +212,9 @@ class Copier {
     }
     ASSIGN_OR_RETURN(Fd in, open_at(from, name, O_RDONLY | O_NOFOLLOW));
     ASSIGN_OR_RETURN(Fd out, open_at(dest, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
-    TRY(copy_data(in.get(), out.get(), st.st_size, rel));
+    TRY(copy_file_data(in.get(), out.get(), st.st_size, rel));
     TRY(copy_metadata(in.get(), out.get(), st, rel));
     if (st.st_nlink > 1) links_[key] = rel.substr(1);  // relative to dest_root_
-    return {};
-  }
-
-  static Result<> copy_data(int in, int out, off_t size, const std::string& rel) {
-    // copy_file_range(2) lets the kernel copy (or share extents, on btrfs/xfs reflink)
-    // without bringing the bytes up to us; across filesystems it may refuse (EXDEV on
-    // older kernels), and then read/write does it.
-    off_t left = size;
-    while (left > 0) {
-      ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
-      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) break;
-      if (n < 0) return sys_error("copy_file_range", rel);
-      if (n == 0) return {};  // the file shrank meanwhile
-      left -= n;
-    }
-    char buf[65536];
-    while (left > 0) {
-      ssize_t n = ::read(in, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return sys_error("read", rel);
-      if (n == 0) break;
-      TRY(write_all(out, buf, static_cast<size_t>(n)));
-      left -= n;
-    }
-    return {};
-  }
-
-  static Result<> copy_xattrs(int src_fd, int dest_fd, const std::string& rel) {
-    char names[65536];
-    ssize_t len = ::flistxattr(src_fd, names, sizeof names);
-    if (len < 0) {
-      if (errno == ENOTSUP || errno == EOPNOTSUPP) return {};
-      return sys_error("listxattr", rel);
-    }
-    for (ssize_t i = 0; i < len; i += static_cast<ssize_t>(std::strlen(names + i)) + 1) {
-      std::string name = names + i;
-      if (starts_with(name, "trusted.overlay.")) continue;  // overlayfs' bookkeeping, not content
-      char value[65536];
-      ssize_t n = ::fgetxattr(src_fd, name.c_str(), value, sizeof value);
-      if (n < 0) return sys_error("getxattr " + name, rel);
-      if (::fsetxattr(dest_fd, name.c_str(), value, static_cast<size_t>(n), 0) < 0 && errno != ENOTSUP &&
-          errno != EOPNOTSUPP)
-        return sys_error("setxattr " + name, rel);
-    }
     return {};
   }
 

@@ -23,28 +23,6 @@ namespace berth::oci {
 
 namespace {
 
-// The pull's own directory under tmp/: flock'ed while it lives, so that another berth's
-// clean-up of tmp/ (Store::open) leaves it alone, and removed with everything in it at
-// the end, whatever happened. Verified blobs leave it by rename(2) into blobs/.
-class DownloadDir {
- public:
-  static Result<DownloadDir> lock(std::string path) {
-    ASSIGN_OR_RETURN(Fd fd, open_fd(path, O_RDONLY | O_DIRECTORY));
-    if (::flock(fd.get(), LOCK_EX) < 0) return sys_error("flock", path);
-    return DownloadDir(std::move(path), std::move(fd));
-  }
-  DownloadDir(DownloadDir&& o) noexcept : path_(std::exchange(o.path_, "")), fd_(std::move(o.fd_)) {}
-  ~DownloadDir() {
-    if (!path_.empty()) (void)remove_tree(path_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  DownloadDir(std::string path, Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
-  std::string path_;
-  Fd fd_;
-};
-
 // Progress calls from several threads, one at a time.
 class Reporter {
  public:
@@ -199,7 +177,7 @@ Result<PulledImage> Store::pull(const Reference& ref, const PullOptions& options
   // Downloads and extraction happen under the shared lock: readers (run, images) go on,
   // writers (load, rmi and their garbage collection) wait.
   StagedImage image;
-  std::optional<DownloadDir> tmp;
+  std::optional<WorkDir> tmp;
   {
     ASSIGN_OR_RETURN(auto shared, FileLock::acquire(lock_path(), FileLock::Mode::kShared));
     // The config: from the store when we have it (always, when the image is up to date).
@@ -230,13 +208,8 @@ Result<PulledImage> Store::pull(const Reference& ref, const PullOptions& options
                   " layers, its manifest " + std::to_string(m.layers.size()));
     }
 
-    ASSIGN_OR_RETURN(std::string tmp_path, make_temp_dir());
-    auto locked = DownloadDir::lock(tmp_path);
-    if (!locked) {
-      (void)remove_tree(tmp_path);
-      return std::unexpected(locked.error());
-    }
-    tmp.emplace(std::move(*locked));
+    ASSIGN_OR_RETURN(WorkDir work, make_work_dir());
+    tmp.emplace(std::move(work));
     auto stored = [this](const std::string& digest) -> std::optional<std::string> {
       if (!has_blob(digest)) return std::nullopt;
       return blob_path(digest);

@@ -81,6 +81,7 @@ Result<std::vector<Store::IndexEntry>> Store::read_index() const {
       e.names = j.at("names").get<std::vector<std::string>>();
       e.size = j.value("size", int64_t{0});
       e.created = j.value("created", std::string());
+      e.build_cache = j.value("build_cache", false);
       out.push_back(std::move(e));
     }
   } catch (const Json::exception& ex) {
@@ -92,8 +93,10 @@ Result<std::vector<Store::IndexEntry>> Store::read_index() const {
 Result<> Store::write_index(const std::vector<IndexEntry>& entries) const {
   Json images = Json::array();
   for (const auto& e : entries) {
-    images.push_back({{"id", e.id}, {"manifest_digest", e.manifest_digest}, {"names", e.names},
-                      {"size", e.size}, {"created", e.created}});
+    Json j = {{"id", e.id}, {"manifest_digest", e.manifest_digest}, {"names", e.names},
+              {"size", e.size}, {"created", e.created}};
+    if (e.build_cache) j["build_cache"] = true;
+    images.push_back(std::move(j));
   }
   Json doc = {{"images", images}};
   return write_file_atomic(path_join(root_, "images.json"), doc.dump(2) + "\n", 0600);
@@ -102,7 +105,7 @@ Result<> Store::write_index(const std::vector<IndexEntry>& entries) const {
 Result<ImageRecord> Store::to_record(const IndexEntry& e) const {
   ASSIGN_OR_RETURN(std::string text, read_blob(e.id));
   ASSIGN_OR_RETURN(ImageConfig config, parse_image_config(text, "image config " + e.id));
-  return ImageRecord{e.id, e.manifest_digest, e.names, e.size, e.created, std::move(config)};
+  return ImageRecord{e.id, e.manifest_digest, e.names, e.size, e.created, std::move(config), e.build_cache};
 }
 
 std::string Store::blob_path(std::string_view digest) const {
@@ -130,6 +133,23 @@ Result<> Store::adopt_blob(const std::string& staged_path, const std::string& di
   if (path_exists(path) || staged_path == path) return {};
   if (::rename(staged_path.c_str(), path.c_str()) < 0) return sys_error("rename", staged_path);
   return {};
+}
+
+Result<WorkDir> WorkDir::lock(std::string path) {
+  ASSIGN_OR_RETURN(Fd fd, open_fd(path, O_RDONLY | O_DIRECTORY));
+  if (::flock(fd.get(), LOCK_EX) < 0) return sys_error("flock", path);
+  return WorkDir(std::move(path), std::move(fd));
+}
+
+WorkDir::~WorkDir() {
+  if (!path_.empty()) (void)remove_tree(path_);
+}
+
+Result<WorkDir> Store::make_work_dir() {
+  ASSIGN_OR_RETURN(std::string path, make_temp_dir());
+  auto locked = WorkDir::lock(path);
+  if (!locked) (void)remove_tree(path);
+  return locked;
 }
 
 Result<std::string> Store::make_temp_dir() {
@@ -198,6 +218,7 @@ Result<> Store::commit(IndexEntry entry) {
   } else {
     for (auto& n : entry.names) it->names.push_back(n);
     if (!path_exists(blob_path(it->manifest_digest))) it->manifest_digest = entry.manifest_digest;
+    it->build_cache = it->build_cache && entry.build_cache;
   }
   return write_index(entries);
 }
@@ -305,8 +326,12 @@ Result<std::vector<std::string>> Store::delete_image(std::vector<IndexEntry>& en
 }
 
 Result<std::vector<std::string>> Store::layer_dirs(const ImageRecord& image) {
+  return layer_dirs(image.config.diff_ids);
+}
+
+Result<std::vector<std::string>> Store::layer_dirs(const std::vector<std::string>& diff_ids) {
   std::vector<std::string> dirs;
-  for (const auto& d : image.config.diff_ids) {
+  for (const auto& d : diff_ids) {
     std::string dir = path_join(root_, "layers/sha256/" + d.substr(kSha256Prefix.size()));
     if (!is_directory(dir)) return fail_errno(ENOENT, "layer is not extracted", d);
     dirs.push_back(dir);

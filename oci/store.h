@@ -16,10 +16,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/result.h"
 #include "oci/image_config.h"
 #include "oci/layer_unpack.h"
@@ -38,6 +40,32 @@ struct ImageRecord {
   int64_t size = 0;             // sum of uncompressed layer sizes (for `images`)
   std::string created;          // from config
   ImageConfig config;
+  // Made by `berth build` as a step's or a stage's result (its cache), not asked for by a
+  // user: `images` lists it only with -a, `builder prune` removes it.
+  bool build_cache = false;
+};
+
+// A layer blob as a manifest lists it.
+struct LayerBlob {
+  std::string media_type, digest;  // digest of the blob as stored (compressed or not)
+  int64_t size = 0;
+};
+
+// A working directory under the store's tmp/, flock'ed while it lives, so that another
+// berth's clean-up of tmp/ (Store::open) leaves it alone, and removed with everything in it
+// at the end, whatever happened. Finished blobs and layers leave it by rename(2).
+class WorkDir {
+ public:
+  static Result<WorkDir> lock(std::string path);
+  WorkDir(WorkDir&& o) noexcept : path_(std::exchange(o.path_, "")), fd_(std::move(o.fd_)) {}
+  WorkDir& operator=(WorkDir&&) = delete;
+  ~WorkDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  WorkDir(std::string path, Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  std::string path_;
+  Fd fd_;
 };
 
 class Store {
@@ -64,7 +92,26 @@ class Store {
   Result<> save(const std::vector<std::string>& names, const std::string& out_path);
   // Extracted layer directories, lowest first (absolute paths): overlay lowerdirs.
   Result<std::vector<std::string>> layer_dirs(const ImageRecord& image);
+  Result<std::vector<std::string>> layer_dirs(const std::vector<std::string>& diff_ids);
   const std::string& root() const { return root_; }
+
+  // For the builder (oci/store_build.cpp).
+  Result<WorkDir> make_work_dir();
+  // `dir` (overlayfs' format: an overlay upper dir, or a directory the builder filled, on
+  // the store's filesystem) becomes a layer: packed into an uncompressed tar blob, then
+  // renamed into layers/ as the extracted layer. `work` holds the tar meanwhile. `skip` as
+  // pack_layer_dir's. The directory is gone afterwards, whatever happened.
+  Result<LayerDigests> add_layer_dir(const std::string& dir, const WorkDir& work,
+                                     const std::set<std::string>& skip = {});
+  // An image from a config document (its rootfs.diff_ids already extracted here) and the
+  // blobs of those layers, lowest first. An image with the same config that exists already
+  // gets the names (and loses the build_cache mark when this one has none).
+  Result<ImageRecord> add_image(const std::string& config_text, const std::vector<LayerBlob>& layers,
+                                const std::vector<std::string>& names, bool build_cache);
+  // Whether the layer is extracted here and its blob is stored.
+  bool has_layer(const std::string& diff_id, const std::string& blob_digest) const;
+  // The layer blobs of an image, from its manifest, lowest first.
+  Result<std::vector<LayerBlob>> layer_blobs(const ImageRecord& image);
 
   // A layer blob on its way into the store (used by load and import).
   struct StagedLayer {
@@ -88,6 +135,7 @@ class Store {
     std::vector<std::string> names;
     int64_t size = 0;
     std::string created;
+    bool build_cache = false;
   };
   struct Match {
     size_t index;

@@ -63,6 +63,7 @@ struct Launched {
 Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ASSIGN_OR_RETURN(ContainerContext ctx, prepare_context(req));
   ctx.die_with_parent = !req.detach;
+  ctx.stdio = req.stdio;
   // Compiled here, loaded in the child: a bad profile is reported before anything exists.
   ASSIGN_OR_RETURN(std::optional<SeccompFilter> filter, SeccompFilter::for_spec(ctx.spec.seccomp, req.seccomp_cache));
   if (filter) ctx.seccomp = &*filter;

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct RunRequest {
   // start_container: the container must outlive this process (its shim reaps it), so it
   // is not tied to us with PR_SET_PDEATHSIG.
   bool detach = false;
+  // The command's stdin, stdout and stderr; -1 keeps berth's own (a builder's RUN step
+  // hands pipes here, to prefix and collect what the command prints).
+  std::array<int, 3> stdio = {-1, -1, -1};
 };
 
 struct ExitStatus {

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <string>
 
 #include "base/fd.h"
@@ -36,6 +37,7 @@ struct ContainerContext {
   Fd root_fd;                      // O_PATH fd of the rootfs, opened after it is mounted
   SeccompFilter* seccomp = nullptr;  // compiled in the parent, loaded last in the child
   std::string exec_path;           // args[0] resolved through PATH inside the container
+  std::array<int, 3> stdio = {-1, -1, -1};  // dup2'd onto 0, 1, 2 first thing (RunRequest::stdio)
 };
 
 }  // namespace berth::runtime

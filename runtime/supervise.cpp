@@ -40,6 +40,9 @@ BlockForwarded::~BlockForwarded() { ::sigprocmask(SIG_SETMASK, &original, nullpt
   // The parent blocked the forwarded signals before clone (so none is lost between clone
   // and supervision); the container's command must start with the mask berth had.
   ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
+  for (int i = 0; i < 3; i++) {
+    if (ctx.stdio[i] >= 0) ::dup2(ctx.stdio[i], i);
+  }
   auto r = run_steps(steps, process_steps(), ctx);
   // Only reached on failure: execve does not return on success.
   send_error(ctx.sync_fd, r.error());

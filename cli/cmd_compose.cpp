@@ -58,6 +58,9 @@ int compose_up(const Globals& g, ComposeFlags& f) {
   if (f.timeout >= 0) u.timeout_s = f.timeout;
   if (f.wait_timeout >= 0) u.wait_timeout_s = f.wait_timeout;
   u.pull = f.pull;
+  u.build = f.build;
+  u.no_build = f.no_build;
+  if (u.build && u.no_build) return report(Error(0, "--build and --no-build are incompatible"));
   if (f.up.wait) f.detach = true;  // docker compose: --wait implies -d
   if (f.abort_on_exit || !f.exit_code_from.empty()) {
     if (f.detach) return report(Error(0, "--abort-on-container-exit and --exit-code-from cannot be combined with -d"));
@@ -302,6 +305,28 @@ int compose_pull(const Globals& g, ComposeFlags& f) {
   });
 }
 
+int compose_build(const Globals& g, ComposeFlags& f) {
+  for (const auto& a : f.build_args) {
+    auto eq = a.find('=');
+    if (eq == 0) return report(Error(0, "invalid --build-arg (want KEY=VALUE or KEY)", a));
+    if (eq != std::string::npos) {
+      f.build_request.args[a.substr(0, eq)] = a.substr(eq + 1);
+    } else {
+      const char* v = ::getenv(a.c_str());
+      f.build_request.args[a] = v ? std::optional<std::string>(v) : std::nullopt;
+    }
+  }
+  return with_stack(g, f, [&](compose::Stack& stack) -> int {
+    std::vector<std::string> services = f.args;
+    if (services.empty())
+      for (const auto& [name, s] : stack.project().services) services.push_back(name);
+    for (const auto& s : services)
+      if (!stack.project().services.contains(s)) return report(Error(0, "no such service: " + s));
+    auto r = stack.build_images(services, f.build_request);
+    return r ? 0 : report(r.error());
+  });
+}
+
 int not_yet(const std::string& verb, const std::string& why) {
   return report(Error(0, "compose " + verb + " is not implemented yet" + (why.empty() ? "" : ": " + why)), 1);
 }
@@ -384,10 +409,7 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code) {
     sub->add_flag("--no-color", f.no_color, "Produce monochrome output");
     sub->add_flag("--no-log-prefix", f.no_prefix, "Don't print prefix in logs");
     timeout_flag(sub);
-    sub->callback([&g, exit_code, &f] {
-      if (f.build) return void(*exit_code = not_yet("up --build", "berth build arrives with the builder"));
-      *exit_code = compose_up(g, f);
-    });
+    sub->callback([&g, exit_code, &f] { *exit_code = compose_up(g, f); });
   }
 
   auto* down = compose->add_subcommand("down", "Stop and remove containers, networks");
@@ -508,15 +530,17 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code) {
   pull->add_flag("-q,--quiet", f.quiet, "Pull without printing progress information");
   pull->callback([&g, exit_code, &f] { *exit_code = compose_pull(g, f); });
 
-  for (const char* verb : {"build", "push"}) {
-    auto* sub = compose->add_subcommand(verb, std::string("(not yet implemented) docker compose ") + verb);
-    sub->allow_extras();
-    std::string v = verb;
-    sub->callback([exit_code, v] {
-      std::string why = v == "build" ? "the builder has not landed yet" : "berth push has not landed yet";
-      *exit_code = not_yet(v, why);
-    });
-  }
+  auto* build = compose->add_subcommand("build", "Build or rebuild services");
+  services_arg(build);
+  build->add_flag("--no-cache", f.build_request.no_cache, "Do not use cache when building the image");
+  build->add_flag("--pull", f.build_request.pull, "Always attempt to pull a newer version of the image");
+  build->add_flag("-q,--quiet", f.build_request.quiet, "Don't print anything to STDOUT");
+  build->add_option("--build-arg", f.build_args, "Set build-time variables for services");
+  build->callback([&g, exit_code, &f] { *exit_code = compose_build(g, f); });
+
+  auto* push = compose->add_subcommand("push", "(not yet implemented) docker compose push");
+  push->allow_extras();
+  push->callback([exit_code] { *exit_code = not_yet("push", "berth push has not landed yet"); });
 }
 
 }  // namespace berth::cli

@@ -267,10 +267,11 @@ int compose_run(const Globals& g, ComposeFlags& f) {
       }
       if (auto r = stack.wait_for_dependencies(service, {}); !r) return report(r.error());
     }
+    if (auto r = stack.build_missing({service}, f.build, false); !r) return report(r.error());
     if (auto r = stack.pull_images({service}, f.pull, false); !r) return report(r.error());
     if (auto r = stack.prepare({service}); !r) return report(r.error());
     engine::Engine& eng = stack.engine();
-    auto image = eng.images().find_image(it->second.image);
+    auto image = eng.images().find_image(compose::service_image(project, it->second));
     compose::RunContext ctx{eng.store().root().storage, image ? image->id : "", true};
     auto run = compose::service_run_options(project, it->second, 1, ctx);
     if (!run) return report(run.error());

@@ -23,6 +23,8 @@ struct ComposeFlags {
   compose::UpOptions up;
   bool detach = false, build = false, no_build = false, abort_on_exit = false;
   std::string exit_code_from, pull, rmi;
+  compose::BuildRequest build_request;  // compose build
+  std::vector<std::string> build_args;  // compose build --build-arg
   std::vector<std::string> scale;
   int timeout = -1, wait_timeout = -1;
   bool volumes_flag = false;

@@ -160,6 +160,10 @@ std::string cpus_text(double cpus) {
 
 }  // namespace
 
+std::string service_image(const Project& project, const Service& service) {
+  return service.image.empty() ? project.name + "-" + service.name : service.image;
+}
+
 std::string container_name(const Project& project, const Service& service, int number) {
   if (!service.container_name.empty()) return service.container_name;
   return project.name + "-" + service.name + "-" + std::to_string(number);
@@ -188,12 +192,8 @@ Result<ServiceRun> service_run_options(const Project& project, const Service& s,
   auto warn = [&](const std::string& key, const std::string& what) {
     run.warnings.push_back("services." + s.name + "." + key + ": " + what);
   };
-  if (s.image.empty()) {
-    if (s.build) return fail("services." + s.name + ".build: building images is not implemented yet; build it "
-                             "elsewhere and `berth load` it, then name it in `image:`");
-    return fail("services." + s.name + ": neither an image nor a build context is given");
-  }
-  o.image = s.image;
+  if (s.image.empty() && !s.build) return fail("services." + s.name + ": neither an image nor a build context is given");
+  o.image = service_image(project, s);
   o.name = container_name(project, s, number);
   if (s.command) o.command = *s.command;
   if (s.entrypoint) {

@@ -37,6 +37,9 @@ inline constexpr const char kLabelVersion[] = "com.docker.compose.version";
 
 // `container_name`, or "<project>-<service>-<number>" as docker compose v2 names them.
 std::string container_name(const Project& project, const Service& service, int number);
+// The image a service runs: `image:`, else (a service with `build:`) `<project>-<service>`,
+// the name docker compose gives what it builds.
+std::string service_image(const Project& project, const Service& service);
 
 // A digest of everything in the service's definition that shapes its containers (not its
 // scale: scaling keeps the containers there are). `up` recreates a container whose

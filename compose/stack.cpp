@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "base/process.h"
 #include "base/strings.h"
+#include "builder/build.h"
 #include "compose/run_plan.h"
 
 namespace berth::compose {
@@ -171,11 +172,10 @@ Result<> Stack::pull_images(const std::vector<std::string>& services, const std:
     std::string p = policy.empty() ? s.pull_policy : policy;
     if (p.empty() || p == "if_not_present") p = "missing";
     if (p == "build" || s.build) {
-      // docker compose builds these rather than pull them (and `compose pull` skips them).
-      if (policy == "always" || (!s.image.empty() && p != "build" && engine_.images().find_image(s.image)))
-        continue;
-      return fail("services." + name + ": building images is not implemented yet" +
-                  (s.image.empty() ? std::string() : " (image " + s.image + " is not in the store)"));
+      // docker compose builds these rather than pull them (build_missing, before this), and
+      // `compose pull` skips them.
+      if (!s.build) return fail("services." + name + ".pull_policy: build, but the service has no build section");
+      continue;
     }
     if (p != "always" && p != "missing" && p != "never" && p != "daily" && p != "weekly")
       return fail("services." + name + ".pull_policy: invalid value", p);
@@ -225,6 +225,7 @@ Result<> Stack::up(const UpOptions& u) {
            "service in your compose file, you can run this command with the --remove-orphans flag to clean it up.");
     }
   }
+  TRY(build_missing(all, u.build, u.no_build));
   TRY(pull_images(all, u.pull, false));
   TRY(ensure_networks(all));
   TRY(ensure_volumes(all));
@@ -271,7 +272,7 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
     std::map<int, ContainerRecord> have;
     for (const auto& c : existing)
       if (service_of(c) == name) have.emplace(number_of(c), c);
-    auto image = engine_.images().find_image(s.image);
+    auto image = engine_.images().find_image(service_image(project_, s));
     std::string image_id = image ? image->id : "";
     std::string hash = config_hash(s);
     for (int n = 1; n <= replicas; n++) {
@@ -337,8 +338,8 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
         emit("Container", name, "Creating");
         break;
     }
-    auto image = engine_.images().find_image(s.image);
-    if (!image) return fail("service \"" + s.name + "\": image " + s.image + " not found");
+    auto image = engine_.images().find_image(service_image(project_, s));
+    if (!image) return fail("service \"" + s.name + "\": image " + service_image(project_, s) + " not found");
     RunContext ctx{engine_.store().root().storage, image->id, false};
     ASSIGN_OR_RETURN(ServiceRun run, service_run_options(project_, s, a.number, ctx));
     if (a.kind == Action::kRecreate) keep_anonymous_volumes(*a.old, run.options);
@@ -359,7 +360,7 @@ Result<> Stack::converge_wave(const std::vector<std::string>& wave, const UpOpti
   // the workers are other processes.
   for (const auto& name : wave) {
     const Service& s = project_.services.at(name);
-    auto image = engine_.images().find_image(s.image);
+    auto image = engine_.images().find_image(service_image(project_, s));
     RunContext ctx{engine_.store().root().storage, image ? image->id : "", false};
     // (An error here is the worker's to report, for a container it must create.)
     if (auto run = service_run_options(project_, s, 1, ctx))
@@ -545,10 +546,11 @@ Result<> Stack::down(const DownOptions& d) {
       emit("Volume", v.name, "Removed");
     }
   }
-  if (d.rmi == "all") {
+  if (d.rmi == "all" || d.rmi == "local") {
+    // local: the images compose named itself (built, without an `image:` name).
     std::set<std::string> images;
     for (const auto& [name, s] : project_.services)
-      if (!s.image.empty()) images.insert(s.image);
+      if (d.rmi == "all" || (s.image.empty() && s.build)) images.insert(service_image(project_, s));
     for (const auto& image : images) {
       if (!engine_.images().find_image(image)) continue;
       if (auto r = engine_.remove_image(image, false); !r)

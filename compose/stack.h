@@ -48,6 +48,14 @@ struct UpOptions {
   std::optional<int> timeout_s;        // -t: for containers that are recreated
   std::function<bool()> cancelled;     // asked between waves and while waiting (Ctrl-C)
   std::string pull;                    // --pull always|missing|never ("": each service's pull_policy)
+  bool build = false;                  // --build: build every service that has `build:` first
+  bool no_build = false;               // --no-build: never build, even a missing image
+};
+
+// `compose build`'s flags (and what `up --build` passes on).
+struct BuildRequest {
+  bool no_cache = false, pull = false, quiet = false;
+  std::map<std::string, std::optional<std::string>> args;  // --build-arg, over the file's
 };
 
 struct DownOptions {
@@ -94,6 +102,12 @@ class Stack {
   // `policy`: always (compose pull), missing (pull what the store lacks), never; "" takes
   // each service's pull_policy (default missing). `ignore_failures`: report and go on.
   Result<> pull_images(const std::vector<std::string>& services, const std::string& policy, bool ignore_failures);
+  // docker compose build: each service with `build:` (of `services`; none: all), in file
+  // order, through the builder; the image is named service_image(), plus build.tags.
+  Result<> build_images(const std::vector<std::string>& services, const BuildRequest& request);
+  // What up and run build first: services with `build:` whose image is missing, or all of
+  // them with `always` (--build), or those whose pull_policy is build; none with --no-build.
+  Result<> build_missing(const std::vector<std::string>& services, bool always, bool never);
 
   // Containers of this project whose service is not in the file.
   Result<std::vector<engine::ContainerRecord>> orphans();

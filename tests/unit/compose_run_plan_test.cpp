@@ -180,11 +180,14 @@ TEST_F(RunPlan, SecretsFromFilesAndFromTheEnvironment) {
   EXPECT_EQ(r.files[1], (std::pair<std::string, std::string>{"/state/compose/demo/configs/conf", "x=1"}));
 }
 
-TEST_F(RunPlan, BuildOnlyServiceIsAClearError) {
-  Project p = load("services:\n  a: {build: .}\n");
-  auto r = service_run_options(p, p.services.at("a"), 1, {"/state", "", false});
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("services.a.build"), std::string::npos) << r.error().message();
+TEST_F(RunPlan, BuildOnlyServiceRunsTheImageComposeNamesForIt) {
+  Project p = load("services:\n  a: {build: .}\n  b: {build: ., image: mine:2}\n");
+  auto a = service_run_options(p, p.services.at("a"), 1, {"/state", "", false});
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->options.image, p.name + "-a");
+  auto b = service_run_options(p, p.services.at("b"), 1, {"/state", "", false});
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(b->options.image, "mine:2");
 }
 
 TEST_F(RunPlan, ConfigHashIgnoresScaleButNotTheCommand) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "base/fd.h"
@@ -166,8 +167,13 @@ Result<> copy_sources(int source_root, int dest_root, const CopyRequest& r) {
     }
     if (r.extract_archives && S_ISREG(st.st_mode) && is_archive(path_fd.get())) {
       ASSIGN_OR_RETURN(Fd out, open_dest_dir(dest_root, r.dest, r));
-      TRY_CTX(oci::unpack_layer(runtime::fd_path(path_fd.get()), runtime::fd_path(out.get()), oci::UnpackOptions{}),
-              "extracting " + src);
+      // The extractor opens its destination by path, without following links: the
+      // directory's real path in this mount namespace, not the /proc/self/fd link.
+      char dest[PATH_MAX];
+      ssize_t n = ::readlink(runtime::fd_path(out.get()).c_str(), dest, sizeof dest - 1);
+      if (n < 0) return sys_error("readlink", r.dest);
+      dest[n] = '\0';
+      TRY_CTX(oci::unpack_layer(runtime::fd_path(path_fd.get()), dest, oci::UnpackOptions{}), "extracting " + src);
       continue;
     }
     // A file (or a symlink the top-level path named, followed): by its name into a

@@ -5,6 +5,7 @@
 // in a scratch directory under the store's tmp/ (the container's upper directory, or a
 // layer job's), pack it into a layer and record it in the cache. A step that changed no
 // file adds no layer, only its history entry.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "base/strings.h"
 #include "builder/builder_impl.h"
 #include "builder/copy_files.h"
+#include "builder/fetch_url.h"
 #include "builder/layer_job.h"
 #include "builder/sources.h"
 #include "engine/etc_passwd.h"
@@ -156,9 +158,11 @@ Result<> Builder::do_copy(StageRun& s, const Instruction& ins) {
   char esc = dockerfile_.escape;
   CopyRequest req;
   req.extract_archives = add;
-  std::string from, chown;
+  std::string from, chown, checksum;
   for (const auto& [flag, value] : ins.flags) {
-    if (flag == "from" && !add) {
+    if (flag == "checksum" && add) {
+      ASSIGN_OR_RETURN(checksum, expand_word(value, vars(s), esc));
+    } else if (flag == "from" && !add) {
       ASSIGN_OR_RETURN(from, expand_word(value, vars(s), esc));
     } else if (flag == "chown") {
       ASSIGN_OR_RETURN(chown, expand_word(value, vars(s), esc));
@@ -187,6 +191,28 @@ Result<> Builder::do_copy(StageRun& s, const Instruction& ins) {
   req.dest = in_image(words.back(), s.state.working_dir());
   if (words.back().ends_with("/") && !req.dest.ends_with("/")) req.dest += "/";
   words.pop_back();
+  // ADD's URLs: downloaded now (their content is part of the cache key), copied in with
+  // the rest, mode 0600 unless --chmod, never extracted.
+  std::vector<std::string> urls;
+  if (add) std::erase_if(words, [&](const std::string& w) { return is_url_source(w) && (urls.push_back(w), true); });
+  if (!checksum.empty() && (urls.size() != 1 || !words.empty()))
+    return fail("ADD --checksum needs exactly one source, a URL");
+  std::optional<oci::WorkDir> downloads;
+  Fd download_dir;
+  CopyRequest fetched_req = req;
+  fetched_req.mode = req.mode.value_or(0600);
+  fetched_req.extract_archives = false;
+  std::string fetched_key;
+  if (!urls.empty()) {
+    ASSIGN_OR_RETURN(oci::WorkDir dir, engine_.images().make_work_dir());
+    downloads.emplace(std::move(dir));
+    for (const auto& url : urls) {
+      ASSIGN_OR_RETURN(FetchedFile f, fetch_url(url, downloads->path(), checksum));
+      fetched_req.sources.push_back(f.name);
+      fetched_key += " " + url + "=" + f.digest;
+    }
+    ASSIGN_OR_RETURN(download_dir, open_fd(downloads->path(), O_PATH | O_DIRECTORY));
+  }
 
   ASSIGN_OR_RETURN(auto lowers, engine_.images().layer_dirs(s.state.diff_ids()));
   if (!chown.empty()) {
@@ -235,6 +261,7 @@ Result<> Builder::do_copy(StageRun& s, const Instruction& ins) {
     ASSIGN_OR_RETURN(inputs, digest_sources(source_fd, req.sources, &ignore_));
   }
   for (const auto* h : docs) inputs += "\n" + h->name + "\n" + h->content;
+  inputs += fetched_key;
   std::string key = ins.keyword + " " + Json(req.sources).dump() + " " + req.dest + " " + inputs + " " + chown + " " +
                     std::to_string(req.mode.value_or(0));
   std::string created_by = ins.keyword + " " + join(words, " ") + " " + req.dest;
@@ -243,6 +270,11 @@ Result<> Builder::do_copy(StageRun& s, const Instruction& ins) {
       for (const auto* h : docs) {
         std::string dest = req.dest.ends_with("/") ? req.dest + h->name : req.dest;
         TRY(write_heredoc_file(root, dest, h->content, req));
+      }
+      if (download_dir) {
+        fetched_req.uid = req.uid;
+        fetched_req.gid = req.gid;
+        TRY(copy_sources(download_dir.get(), root, fetched_req));
       }
       if (req.sources.empty()) return {};
       if (source < 0) return copy_sources(context_.get(), root, req);

@@ -279,6 +279,80 @@ TEST_F(BuildTest, FailingRunReportsItsOutputAndExitCodeAndLeavesNoImage) {
   EXPECT_EQ(cached_steps(fixed.err), std::vector<std::string>{"RUN echo first > /f"}) << fixed.err;
 }
 
+// A free TCP port on 127.0.0.1 (bound, then released: the server takes it next).
+uint16_t free_port() {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+TEST_F(BuildTest, AddHeredocsShellEntrypointAndOnbuild) {
+  // A local tar is extracted by ADD (not by COPY); a URL is downloaded, mode 0600.
+  write("payload/inner/data.txt", "from the tar\n");
+  Result tar = run_command({"/bin/tar", "-czf", ctx_ + "/payload.tar.gz", "-C", ctx_ + "/payload", "inner"}, 10s);
+  ASSERT_EQ(tar.code, 0) << describe(tar);
+  std::string served = root_ + "/served";
+  fs::create_directories(served);
+  std::ofstream(served + "/tool.sh") << "echo downloaded\n";
+  uint16_t port = free_port();
+  Process server = Process::spawn({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port),
+                                   "--directory", served});
+  for (int i = 0; i < 100; i++) {
+    int fd = connect_loopback(SOCK_STREAM, port, 100ms);
+    if (fd >= 0) {
+      close(fd);
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/tool.sh";
+  write("Dockerfile",
+        "FROM busybox\n"
+        "ADD payload.tar.gz /opt/\n"
+        "COPY payload.tar.gz /kept/\n"
+        "ADD " + url + " /bin/tool.sh\n"
+        "COPY --chmod=0750 <<EOF /etc/motd\n"
+        "hello from a heredoc\n"
+        "EOF\n"
+        "RUN <<EOF\n"
+        "echo script line one > /script.out\n"
+        "echo script line two >> /script.out\n"
+        "EOF\n"
+        "SHELL [\"/bin/sh\", \"-ec\"]\n"
+        "RUN echo shell $0 > /shell.out\n"
+        "ONBUILD RUN echo triggered > /onbuild.out\n"
+        "ENTRYPOINT [\"sh\", \"-c\"]\n");
+  Result b = build({"-t", "misc:1"});
+  ASSERT_EQ(b.code, 0) << describe(b);
+  Result r = run_image("misc:1", {"cat /opt/inner/data.txt; ls /kept; stat -c %a /bin/tool.sh /etc/motd; "
+                                  "sh /bin/tool.sh; cat /etc/motd /script.out /shell.out; ls /onbuild.out 2>&1 | head -c 2"});
+  EXPECT_EQ(r.out,
+            "from the tar\npayload.tar.gz\n600\n750\ndownloaded\nhello from a heredoc\n"
+            "script line one\nscript line two\nshell /bin/sh\nls")
+      << describe(r);
+  // An ENTRYPOINT drops the CMD inherited from the base (busybox's ["sh"]); the trigger
+  // waits for a child image.
+  auto cfg = image_config("misc:1");
+  EXPECT_TRUE(cfg["config"]["Cmd"].is_null()) << cfg["config"].dump();
+  EXPECT_EQ(cfg["config"]["OnBuild"], nlohmann::json({"RUN echo triggered > /onbuild.out"}));
+  write("Dockerfile", "FROM misc:1\n");
+  Result child = build({"-t", "misc:child"});
+  ASSERT_EQ(child.code, 0) << describe(child);
+  EXPECT_EQ(run_image("misc:child", {"cat /onbuild.out"}).out, "triggered\n");
+  EXPECT_FALSE(image_config("misc:child")["config"].contains("OnBuild"));
+  // A wrong --checksum is refused before anything is copied.
+  write("Dockerfile", "FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " " + url + " /x\n");
+  Result bad = build({"-t", "misc:bad"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("digest mismatch"), std::string::npos) << bad.err;
+}
+
 TEST_F(BuildTest, ParseErrorsNameTheFileAndLine) {
   write("Dockerfile", "FROM busybox\n\nRUNN echo typo\n");
   Result b = build({});

@@ -73,7 +73,8 @@ class Builder {
   Result<> do_run(StageRun& s, const Instruction& ins);
   Result<> do_copy(StageRun& s, const Instruction& ins);
   Result<> do_workdir(StageRun& s, const Instruction& ins);
-  Result<std::string> run_container(StageRun& s, const std::vector<std::string>& argv, const std::string& scratch);
+  Result<std::string> run_container(StageRun& s, const std::vector<std::string>& argv, const std::string& network,
+                                    const std::string& scratch);
   std::set<std::string> mount_stubs(const std::string& upper, const std::vector<std::string>& lower_dirs) const;
 
   engine::Engine& engine_;

@@ -112,8 +112,13 @@ Result<> Builder::layer_step(StageRun& s, const Instruction& ins, const std::str
 }
 
 Result<> Builder::do_run(StageRun& s, const Instruction& ins) {
-  for (const auto& [flag, value] : ins.flags)
+  // RUN --network=default|none|host: this step's network (default: the build's).
+  std::string network = options_.network;
+  for (const auto& [flag, value] : ins.flags) {
     if (flag != "network") return fail("RUN --" + flag + " is not supported yet");
+    if (value != "default" && value != "none" && value != "host") return fail("invalid RUN --network", value);
+    if (value != "default") network = value;
+  }
   std::vector<std::string> argv;
   if (ins.json) {
     argv = ins.json_args;
@@ -133,9 +138,9 @@ Result<> Builder::do_run(StageRun& s, const Instruction& ins) {
     argv.push_back(script);
   }
   // The ARG values in scope are part of the command's environment, so of its cache key.
-  std::string key = "RUN " + Json(argv).dump() + " " + Json(s.args).dump() + " " + options_.network;
+  std::string key = "RUN " + Json(argv).dump() + " " + Json(s.args).dump() + " " + network;
   std::string created_by = "RUN " + join(argv, " ");
-  return layer_step(s, ins, key, created_by, [&](const std::string& scratch) { return run_container(s, argv, scratch); });
+  return layer_step(s, ins, key, created_by, [&](const std::string& scratch) { return run_container(s, argv, network, scratch); });
 }
 
 Result<> Builder::do_workdir(StageRun& s, const Instruction& ins) {

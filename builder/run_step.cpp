@@ -80,7 +80,7 @@ class OutputPump {
 }  // namespace
 
 Result<std::string> Builder::run_container(StageRun& s, const std::vector<std::string>& argv,
-                                           const std::string& scratch) {
+                                           const std::string& network, const std::string& scratch) {
   // The container runs an image: the stage as it is now, stored (hidden) if it is not yet.
   if (!s.state.image_id()) TRY(s.state.commit(engine_.images(), {}, true));
   engine::RunOptions o;
@@ -91,7 +91,7 @@ Result<std::string> Builder::run_container(StageRun& s, const std::vector<std::s
     if (!s.state.env_value(k)) o.env.push_back(k + "=" + v);
   o.user = s.state.user();
   o.workdir = s.state.working_dir();
-  o.network = options_.network;
+  o.network = network;
   o.remove = true;
   o.labels = {"berth.build=1"};
   o.no_healthcheck = true;

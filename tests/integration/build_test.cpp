@@ -326,15 +326,16 @@ TEST_F(BuildTest, AddHeredocsShellEntrypointAndOnbuild) {
         "EOF\n"
         "SHELL [\"/bin/sh\", \"-ec\"]\n"
         "RUN echo shell $0 > /shell.out\n"
+        "RUN --network=none ls /sys/class/net > /nets\n"
         "ONBUILD RUN echo triggered > /onbuild.out\n"
         "ENTRYPOINT [\"sh\", \"-c\"]\n");
   Result b = build({"-t", "misc:1"});
   ASSERT_EQ(b.code, 0) << describe(b);
   Result r = run_image("misc:1", {"cat /opt/inner/data.txt; ls /kept; stat -c %a /bin/tool.sh /etc/motd; "
-                                  "sh /bin/tool.sh; cat /etc/motd /script.out /shell.out; ls /onbuild.out 2>&1 | head -c 2"});
+                                  "sh /bin/tool.sh; cat /etc/motd /script.out /shell.out /nets; ls /onbuild.out 2>&1 | head -c 2"});
   EXPECT_EQ(r.out,
             "from the tar\npayload.tar.gz\n600\n750\ndownloaded\nhello from a heredoc\n"
-            "script line one\nscript line two\nshell /bin/sh\nls")
+            "script line one\nscript line two\nshell /bin/sh\nlo\nls")
       << describe(r);
   // An ENTRYPOINT drops the CMD inherited from the base (busybox's ["sh"]); the trigger
   // waits for a child image.

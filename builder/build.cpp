@@ -263,8 +263,6 @@ Result<oci::ImageRecord> Builder::run() {
     if (!t) return fail("target stage \"" + options_.target + "\" could not be found");
     target = *t;
   }
-  ASSIGN_OR_RETURN(oci::WorkDir work, engine_.images().make_work_dir());
-  work_.emplace(std::move(work));
   ASSIGN_OR_RETURN(StageRun * final, build_stage(target));
   for (const auto& [k, v] : options_.labels) final->state.config()["Labels"][k] = v;
   if (!options_.labels.empty()) final->state.changed();

@@ -90,7 +90,6 @@ class Builder {
   std::vector<Stage> stages_;
   std::map<size_t, std::unique_ptr<StageRun>> built_;
   std::set<std::string> used_args_;
-  std::optional<oci::WorkDir> work_;
 };
 
 // The predefined platform ARGs (TARGETPLATFORM, BUILDARCH, ...) for the host.

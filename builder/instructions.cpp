@@ -16,15 +16,6 @@ namespace berth::builder {
 
 namespace {
 
-// A metadata step's history time: the last step's, so that a rebuild from the cache gives
-// byte-identical config documents (and so the same image id), as docker's does.
-std::string last_created(const ImageState& s) {
-  const Json& h = s.document().at("history");
-  if (!h.empty() && h.back().contains("created")) return h.back()["created"].get<std::string>();
-  if (s.document().contains("created")) return s.document()["created"].get<std::string>();
-  return rfc3339_now();
-}
-
 Result<std::string> port_key(const std::string& word) {
   std::string port = word, proto = "tcp";
   if (auto slash = word.find('/'); slash != std::string::npos) {
@@ -46,9 +37,20 @@ Result<int64_t> duration_flag(const std::string& name, const std::string& value)
 
 }  // namespace
 
+// A metadata step goes into the key chain, and into the cache too, for one thing: the
+// time its history entry gets. The first build records it; a rebuild from the cache finds
+// it, so the config document comes out byte for byte the same, and so the image id.
 void Builder::record_metadata(StageRun& s, const Instruction& ins, const std::string& canonical) {
   s.key = chain_key(s.key, canonical);
-  s.state.add_history(ins.keyword + " " + canonical.substr(canonical.find(' ') + 1), true, last_created(s.state));
+  std::optional<CacheRecord> rec;
+  if (!options_.no_cache) rec = cache_.find(s.key);
+  if (!rec || !rec->empty_layer) {
+    rec = CacheRecord{};
+    rec->empty_layer = true;
+    rec->created = rfc3339_now();
+    (void)cache_.put(s.key, *rec);  // without it, only this step's time differs next time
+  }
+  s.state.add_history(ins.keyword + " " + canonical.substr(canonical.find(' ') + 1), true, rec->created);
 }
 
 // CMD, ENTRYPOINT (and HEALTHCHECK's command): the exec form as written, or the shell form

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   register_network_commands(app, g, &exit_code);
   register_volume_commands(app, g, &exit_code);
   register_build_commands(app, g, &exit_code);
+  register_registry_commands(app, g, &exit_code);
   register_compose_commands(app, g, &exit_code);
   app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -85,14 +85,7 @@ int pull_image(const Globals& g, const PullFlags& f) {
   if (!ref) return report(ref.error());
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
-  oci::PullProgress progress;
-  if (!f.quiet) {
-    progress = [](const oci::PullEvent& e) {
-      std::printf("%s: %s\n", e.id.c_str(), e.status.c_str());
-      std::fflush(stdout);
-    };
-  }
-  auto pulled = eng->pull(f.name, options, progress);
+  auto pulled = eng->pull(f.name, options, progress_lines(f.quiet));
   if (!pulled) return report(pulled.error());
   if (!f.quiet) {
     std::printf("Digest: %s\n", pulled->digest.c_str());
@@ -112,6 +105,15 @@ int default_concurrent_downloads() {
 }
 
 }  // namespace
+
+oci::PullProgress progress_lines(bool quiet) {
+  if (quiet) return {};
+  return [](const oci::PullEvent& e) {
+    if (e.id.empty()) std::printf("%s\n", e.status.c_str());
+    else std::printf("%s: %s\n", e.id.c_str(), e.status.c_str());
+    std::fflush(stdout);
+  };
+}
 
 void register_image_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* pull = app.add_subcommand("pull", "Download an image from a registry");

@@ -34,6 +34,8 @@ void register_usage_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_network_commands(CLI::App& app, Globals& g, int* exit_code);
 // volume create|ls|inspect|rm|prune (cli/cmd_volume.cpp).
 void register_volume_commands(CLI::App& app, Globals& g, int* exit_code);
+// push, login, logout (cli/cmd_registry.cpp).
+void register_registry_commands(CLI::App& app, Globals& g, int* exit_code);
 // build, builder prune (cli/cmd_build.cpp).
 void register_build_commands(CLI::App& app, Globals& g, int* exit_code);
 // compose (cli/cmd_compose.cpp).
@@ -43,6 +45,10 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code);
 // also `compose logs`.
 Result<runtime::LogReadOptions> log_read_options(const std::string& tail, const std::string& since,
                                                  const std::string& until);
+
+// pull's and push's progress as docker prints it without a TTY: "<layer>: <status>" lines
+// (a bare status when there is no layer); nothing with -q.
+oci::PullProgress progress_lines(bool quiet);
 
 // `top CONTAINER`'s table (cli/cmd_inspect_usage.cpp); also `compose top`.
 int show_top(const Globals& g, const std::string& name_or_id);

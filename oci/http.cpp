@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 
 namespace berth::oci {
@@ -107,6 +109,22 @@ size_t on_body(char* data, size_t size, size_t n, void* userdata) {
   return chunk.size();
 }
 
+// A PUT's body, read by curl as it sends: a file (a layer blob) or a string (a manifest).
+struct Upload {
+  FILE* file = nullptr;
+  std::string_view text;
+  size_t offset = 0;
+};
+
+size_t on_read(char* buffer, size_t size, size_t n, void* userdata) {
+  auto* u = static_cast<Upload*>(userdata);
+  if (u->file) return std::fread(buffer, 1, size * n, u->file);
+  size_t len = std::min(size * n, u->text.size() - u->offset);
+  std::memcpy(buffer, u->text.data() + u->offset, len);
+  u->offset += len;
+  return len;
+}
+
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -177,8 +195,38 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request, BodyWriter* wr
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (request.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  struct curl_slist* headers = nullptr;
   std::vector<std::string> lines = request.headers;
+  // Bodies: POST from memory; PUT streamed (from the file, or the string) with its length
+  // given up front, since registries refuse chunked uploads.
+  Upload upload{nullptr, request.body, 0};
+  struct CloseFile {
+    FILE*& f;
+    ~CloseFile() {
+      if (f) std::fclose(f);
+    }
+  } close_file{upload.file};
+  if (request.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  } else if (request.method == "PUT") {
+    curl_off_t size = static_cast<curl_off_t>(request.body.size());
+    if (!request.upload_path.empty()) {
+      upload.file = std::fopen(request.upload_path.c_str(), "rbe");
+      if (!upload.file) return sys_error("open", request.upload_path);
+      std::fseek(upload.file, 0, SEEK_END);
+      size = std::ftell(upload.file);
+      std::fseek(upload.file, 0, SEEK_SET);
+    }
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, size);
+    lines.push_back("Expect:");  // no 100-continue round trip before each blob
+  } else if (request.method != "GET" && request.method != "HEAD") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  struct curl_slist* headers = nullptr;
   if (request.range_start > 0) lines.push_back("Range: bytes=" + std::to_string(request.range_start) + "-");
   for (const auto& h : lines) headers = curl_slist_append(headers, h.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);

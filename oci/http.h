@@ -22,11 +22,14 @@
 namespace berth::oci {
 
 struct HttpRequest {
-  std::string method = "GET";        // GET or HEAD
+  std::string method = "GET";        // GET, HEAD, POST, PUT (a push) or DELETE
   std::string url;
   std::vector<std::string> headers;  // "Accept: ...", "Authorization: ..."
   int64_t range_start = 0;           // > 0: "Range: bytes=N-" (resuming a download)
   bool verify_tls = true;            // false: an insecure registry (--tls-verify=false)
+  // POST and PUT: the body, from memory or (upload_path set) streamed from a file.
+  std::string body;
+  std::string upload_path;
 };
 
 struct HttpResponse {

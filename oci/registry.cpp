@@ -37,9 +37,8 @@ std::string lower_words(std::string code) {
   return code;
 }
 
-// The registry's own words for a failed request: the distribution spec's error body
-// {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "..."}]} rendered as docker does
-// ("manifest unknown: manifest unknown"), else the HTTP status.
+}  // namespace
+
 std::string registry_error_text(const HttpResponse& r) {
   auto doc = parse_json(r.body, "registry error");
   if (doc && doc->is_object()) {
@@ -54,8 +53,6 @@ std::string registry_error_text(const HttpResponse& r) {
   }
   return "HTTP status " + std::to_string(r.status);
 }
-
-}  // namespace
 
 bool is_loopback_registry(std::string_view domain) {
   std::string host(host_part(domain));
@@ -116,7 +113,7 @@ Result<> RegistryClient::ping() {
   if (ep.insecure) schemes.push_back("http");
   Error last;
   for (const auto& scheme : schemes) {
-    HttpRequest req{"GET", scheme + "://" + ep.host + "/v2/", {}, 0, !ep.insecure};
+    HttpRequest req{"GET", scheme + "://" + ep.host + "/v2/", {}, 0, !ep.insecure, {}, {}};
     Result<HttpResponse> r = fail("no attempt");
     for (int attempt = 0, wait = session_->options.backoff_ms;; attempt++, wait *= 2) {
       r = http_.send(req);
@@ -165,10 +162,12 @@ Result<> RegistryClient::authenticate(const std::vector<AuthChallenge>& challeng
   }
   if (bearer) {
     std::string scope = bearer->param("scope");
-    if (scope.empty()) scope = "repository:" + ep.repository + ":pull";
+    // A login asks for no repository, so for no scope: only whether the credentials hold.
+    if (scope.empty() && !ep.repository.empty())
+      scope = "repository:" + ep.repository + (session_->options.push ? ":pull,push" : ":pull");
     ASSIGN_OR_RETURN(std::string url, token_url(*bearer, scope));
     if (trace_enabled()) trace_note("registry token: GET " + url);
-    HttpRequest req{"GET", url, {}, 0, !ep.insecure};
+    HttpRequest req{"GET", url, {}, 0, !ep.insecure, {}, {}};
     if (!basic.empty()) req.headers.push_back(basic);
     ASSIGN_OR_RETURN_CTX(HttpResponse r, http_.send(req), "getting a registry token");
     if (r.status == 401 || r.status == 403) return unauthorized("unauthorized: " + registry_error_text(r));
@@ -196,7 +195,13 @@ Result<HttpResponse> RegistryClient::send(const std::string& path, HttpRequest r
   std::string auth;
   {
     std::lock_guard lock(session_->mu);
-    request.url = session_->base + path;
+    if (path.starts_with("http://") || path.starts_with("https://")) {
+      request.url = path;
+    } else if (path.starts_with("/")) {  // from the registry's root: keep our scheme and host
+      request.url = session_->base.substr(0, session_->base.size() - std::string_view("/v2/").size()) + path;
+    } else {
+      request.url = session_->base + path;
+    }
     auth = session_->authorization;
   }
   request.verify_tls = !session_->endpoint.insecure;

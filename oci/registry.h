@@ -39,11 +39,17 @@ struct RegistryEndpoint {
 bool is_loopback_registry(std::string_view domain);
 RegistryEndpoint resolve_registry(const Reference& ref, bool tls_verify = true);
 
+// The registry's own words for a failed request: the distribution spec's error body
+// {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "..."}]} rendered as docker does
+// ("manifest unknown: manifest unknown"), else the HTTP status.
+std::string registry_error_text(const HttpResponse& r);
+
 struct RegistryOptions {
   std::optional<Credentials> credentials;
   std::string credentials_dir;  // where credentials were looked for (for error messages)
   int max_attempts = 5;         // per request, on 5xx, 429 and dropped connections
   int backoff_ms = 250;         // the first wait; doubled after each failed attempt
+  bool push = false;            // tokens for "pull,push" (berth push), not just "pull"
 };
 
 struct FetchedManifest {
@@ -71,13 +77,25 @@ class RegistryClient {
                          const std::atomic<bool>* cancel = nullptr,
                          const std::function<void(int64_t)>& on_progress = {});
 
+  // Pushing (oci/registry_push.cpp; distribution spec "Pushing blobs", "Pushing Manifests").
+  // HEAD /v2/NAME/blobs/DIGEST: whether the registry has the blob already.
+  Result<bool> blob_exists(const std::string& digest);
+  // The file at `path`, whose sha256 is `digest`: POST .../blobs/uploads/ opens an upload
+  // session, one PUT of the whole blob to its Location with ?digest= closes it.
+  Result<> upload_blob(const std::string& digest, const std::string& path);
+  // PUT /v2/NAME/manifests/TAG; returns the digest the registry stored it under.
+  Result<std::string> put_manifest(const std::string& tag, const std::string& body, const std::string& media_type);
+  // berth login: GET /v2/ with the credentials, which must be accepted.
+  Result<> check_login();
+
  private:
   struct Session;
   RegistryClient(std::shared_ptr<Session> session, HttpClient http);
   Result<> ping();
   Result<> authenticate(const std::vector<AuthChallenge>& challenges, const std::string& used);
-  // One request to /v2/<path> with our authorization; a 401 makes us authenticate (again)
-  // and send it once more.
+  // One request to /v2/<path> (or to a URL the registry gave: an absolute one, or a path
+  // from its root) with our authorization; a 401 makes us authenticate (again) and send it
+  // once more.
   Result<HttpResponse> send(const std::string& path, HttpRequest request, BodyWriter* writer);
   // send(), again after a backoff while the registry answers 5xx/429 or the connection drops.
   Result<HttpResponse> send_with_retries(const std::string& path, const HttpRequest& request);

@@ -2,6 +2,7 @@
 // request and answer (see registry_auth.h).
 #include "oci/registry_auth.h"
 
+#include "oci/credential_helper.h"
 #include <pwd.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 
 #include "base/base64.h"
 #include "base/fs.h"
+#include "oci/credential_helper.h"
 
 namespace berth::oci {
 
@@ -167,6 +169,12 @@ Result<std::optional<Credentials>> read_docker_credentials(std::string_view doma
   if (!path_exists(path)) return std::nullopt;
   ASSIGN_OR_RETURN(Json config, read_json_file(path));
   if (!config.is_object()) return fail("invalid docker config (not an object)", path);
+  // A credential helper named for this registry (or for all) is asked first.
+  std::string key = docker_config_key(domain);
+  if (std::string helper = credential_helper_for(config, key); !helper.empty()) {
+    ASSIGN_OR_RETURN(auto from_helper, helper_get(helper, key));
+    if (from_helper) return from_helper;
+  }
   auto creds = credentials_from_docker_config(config, domain);
   if (!creds) return std::unexpected(wrap(creds.error(), "reading \"" + path + "\""));
   if (*creds) (*creds)->source = path;

@@ -32,6 +32,8 @@ namespace berth::oci {
 struct PullOptions;  // oci/pull.h
 struct PulledImage;
 struct PullEvent;
+struct PushOptions;  // oci/push.h
+struct PushedImage;
 
 struct ImageRecord {
   std::string id;               // "sha256:<hex>" = digest of the config blob (docker's image ID)
@@ -84,6 +86,10 @@ class Store {
   // `berth pull`: the image `ref` names, from its registry (oci/pull.cpp). `progress` is
   // called from download threads too, one call at a time.
   Result<PulledImage> pull(const Reference& ref, const PullOptions& options,
+                           const std::function<void(const PullEvent&)>& progress = {});
+  // `berth push`: the image named `ref` into its registry (oci/push.cpp); `progress` sees
+  // docker's lines ("<layer>: Pushed", "Layer already exists").
+  Result<PushedImage> push(const Reference& ref, const PushOptions& options,
                            const std::function<void(const PullEvent&)>& progress = {});
   Result<> tag(std::string_view source, const Reference& target);
   // Docker's `rmi`: returns "Untagged: busybox:latest", "Deleted: sha256:..." lines.

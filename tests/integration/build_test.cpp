@@ -279,19 +279,6 @@ TEST_F(BuildTest, FailingRunReportsItsOutputAndExitCodeAndLeavesNoImage) {
   EXPECT_EQ(cached_steps(fixed.err), std::vector<std::string>{"RUN echo first > /f"}) << fixed.err;
 }
 
-// A free TCP port on 127.0.0.1 (bound, then released: the server takes it next).
-uint16_t free_port() {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 TEST_F(BuildTest, AddHeredocsShellEntrypointAndOnbuild) {
   // A local tar is extracted by ADD (not by COPY); a URL is downloaded, mode 0600.
   write("payload/inner/data.txt", "from the tar\n");
@@ -300,7 +287,7 @@ TEST_F(BuildTest, AddHeredocsShellEntrypointAndOnbuild) {
   std::string served = root_ + "/served";
   fs::create_directories(served);
   std::ofstream(served + "/tool.sh") << "echo downloaded\n";
-  uint16_t port = free_port();
+  uint16_t port = static_cast<uint16_t>(free_port());
   Process server = Process::spawn({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port),
                                    "--directory", served});
   for (int i = 0; i < 100; i++) {

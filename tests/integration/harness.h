@@ -71,6 +71,19 @@ inline std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
+// A port nobody listens on right now, on 127.0.0.1.
+inline int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 // A socket of `type` (SOCK_STREAM, SOCK_DGRAM) connected to 127.0.0.1:port, reads timing
 // out after `recv_timeout`; -1 when the connection is refused.
 inline int connect_loopback(int type, uint16_t port, std::chrono::milliseconds recv_timeout) {

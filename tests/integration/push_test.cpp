@@ -1,0 +1,173 @@
+// `berth push`, `login` and `logout` against a real registry (registry_fixture.h): push then
+// pull back into another store with identical digests, a second push that finds every
+// layer there, a built image (uncompressed layers), login with htpasswd credentials
+// (wrong ones refused, nothing saved), push and pull through that login, logout, and a
+// credential helper (credsStore) doing the keeping.
+#include "registry_fixture.h"
+
+namespace berth_it {
+namespace {
+
+class PushTest : public RegistryTest {
+ protected:
+  // berth with DOCKER_CONFIG set (and PATH, for a credential helper), reading `input`.
+  Result berth_env(const std::string& config_dir, const std::vector<std::string>& args, const std::string& input = "",
+                   const std::string& store = "") {
+    std::vector<std::string> a = {"/usr/bin/env", "DOCKER_CONFIG=" + config_dir,
+                                  "PATH=" + dir_ + "/bin:/usr/sbin:/usr/bin:/sbin:/bin", kBerth, "--root",
+                                  store.empty() ? root_ : store};
+    a.insert(a.end(), args.begin(), args.end());
+    if (input.empty()) return run_command(a, 60s);
+    std::string in = dir_ + "/stdin";
+    std::ofstream(in) << input;
+    std::vector<std::string> sh = {"/bin/sh", "-c", "exec \"$@\" < " + in, "sh"};
+    sh.insert(sh.end(), a.begin(), a.end());
+    return run_command(sh, 60s);
+  }
+
+  // The manifest digest a pull into a fresh store reports ("Digest: sha256:...").
+  std::string pull_digest_elsewhere(const std::string& ref, const std::string& config_dir = "") {
+    std::string other = root_ + "/other-" + std::to_string(others_++);
+    Result r = berth_env(config_dir.empty() ? dir_ + "/no-config" : config_dir, {"pull", ref}, "", other);
+    EXPECT_EQ(r.code, 0) << describe(r);
+    for (const auto& l : lines_of(r.out))
+      if (l.starts_with("Digest: ")) return l.substr(8);
+    return "";
+  }
+
+  void start_auth_registry() {
+    Result hash = run_command({"/usr/bin/htpasswd", "-Bbn", "berth", "s3cret"});
+    ASSERT_EQ(hash.code, 0) << describe(hash);
+    std::ofstream(dir_ + "/htpasswd") << hash.out;
+    ASSERT_TRUE(auth_registry_.start(dir_ + "/auth", dir_ + "/htpasswd"));
+  }
+
+  int others_ = 0;
+};
+
+TEST_F(PushTest, PushThenPullBackGivesTheSameDigestAndASecondPushSendsNoLayer) {
+  load("layers.oci.tar");
+  std::string ref = name("pushed/layers:v1");
+  ASSERT_EQ(berth({"tag", "berth-test/layers", ref}).code, 0);
+  Result p = berth({"push", ref});
+  ASSERT_EQ(p.code, 0) << describe(p);
+  auto lines = lines_of(p.out);
+  ASSERT_GE(lines.size(), 5u) << p.out;
+  EXPECT_EQ(lines[0], "The push refers to repository [" + registry_.host() + "/pushed/layers]");
+  EXPECT_NE(p.out.find(": Preparing\n"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find(": Pushed\n"), std::string::npos) << p.out;
+  ASSERT_EQ(lines.back().rfind("v1: digest: sha256:", 0), 0u) << p.out;
+  std::string digest = lines.back().substr(12, 71);
+  // The store's own manifest went up as it is: a pull elsewhere gets the same digest.
+  EXPECT_EQ(pull_digest_elsewhere(ref), digest);
+  Result again = berth({"push", ref});
+  ASSERT_EQ(again.code, 0) << describe(again);
+  EXPECT_EQ(again.out.find(": Pushed"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find(": Layer already exists"), std::string::npos) << again.out;
+  // An image the store does not have.
+  Result missing = berth({"push", name("pushed/none:v1")});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("does not exist locally"), std::string::npos) << missing.err;
+}
+
+TEST_F(PushTest, ABuiltImageRoundTrips) {
+  load("busybox.oci.tar");
+  std::string ctx = root_ + "/ctx";
+  fs::create_directories(ctx);
+  std::ofstream(ctx + "/Dockerfile") << "FROM busybox\nRUN echo built here > /made\nCMD [\"cat\", \"/made\"]\n";
+  std::string ref = name("built/app:1");
+  Result b = berth({"build", "-q", "-t", ref, ctx}, 120s);
+  ASSERT_EQ(b.code, 0) << describe(b);
+  Result p = berth({"push", "-q", ref});
+  ASSERT_EQ(p.code, 0) << describe(p);
+  EXPECT_EQ(p.out, ref + "\n");
+  std::string other = root_ + "/other-run";
+  Result pull = berth_env(dir_ + "/no-config", {"pull", "-q", ref}, "", other);
+  ASSERT_EQ(pull.code, 0) << describe(pull);
+  Result run = berth_env(dir_ + "/no-config", {"run", "--rm", "--network", "none", ref}, "", other);
+  EXPECT_EQ(run.out, "built here\n") << describe(run);
+}
+
+TEST_F(PushTest, LoginThenPushAndPullThenLogout) {
+  start_auth_registry();
+  if (HasFatalFailure()) return;
+  load("busybox.oci.tar");
+  std::string host = auth_registry_.host();
+  std::string ref = host + "/private/busybox:1";
+  ASSERT_EQ(berth({"tag", "busybox", ref}).code, 0);
+  std::string config = dir_ + "/docker-config";
+  fs::create_directories(config);
+  std::ofstream(config + "/config.json") << R"({"auths": {}, "psFormat": "keep me"})";
+
+  Result anonymous = berth_env(config, {"push", ref});
+  EXPECT_EQ(anonymous.code, 1) << describe(anonymous);
+  EXPECT_NE(anonymous.err.find("unauthorized"), std::string::npos) << anonymous.err;
+
+  Result wrong = berth_env(config, {"login", "-u", "berth", "--password-stdin", host}, "nope\n");
+  EXPECT_EQ(wrong.code, 1) << describe(wrong);
+  EXPECT_NE(wrong.err.find("unauthorized: incorrect username or password"), std::string::npos) << wrong.err;
+  EXPECT_EQ(nlohmann::json::parse(slurp(config + "/config.json"))["auths"].size(), 0u);
+
+  Result login = berth_env(config, {"login", "-u", "berth", "--password-stdin", host}, "s3cret\n");
+  ASSERT_EQ(login.code, 0) << describe(login);
+  EXPECT_EQ(login.out, "Login Succeeded\n");
+  EXPECT_NE(login.err.find("stored unencrypted in " + config + "/config.json"), std::string::npos) << login.err;
+  auto saved = nlohmann::json::parse(slurp(config + "/config.json"));
+  EXPECT_EQ(saved["auths"][host]["auth"], berth::base64_encode("berth:s3cret"));
+  EXPECT_EQ(saved["psFormat"], "keep me");
+  EXPECT_EQ(fs::status(config + "/config.json").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  Result push = berth_env(config, {"push", ref});
+  ASSERT_EQ(push.code, 0) << describe(push);
+  EXPECT_FALSE(pull_digest_elsewhere(ref, config).empty());
+
+  Result logout = berth_env(config, {"logout", host});
+  EXPECT_EQ(logout.out, "Removing login credentials for " + host + "\n") << describe(logout);
+  EXPECT_FALSE(nlohmann::json::parse(slurp(config + "/config.json"))["auths"].contains(host));
+  Result again = berth_env(config, {"logout", host});
+  EXPECT_EQ(again.out, "Not logged in to " + host + "\n") << describe(again);
+}
+
+TEST_F(PushTest, ACredentialHelperKeepsTheLogin) {
+  start_auth_registry();
+  if (HasFatalFailure()) return;
+  load("busybox.oci.tar");
+  std::string host = auth_registry_.host();
+  // docker-credential-file: the helper protocol over one file per server.
+  fs::create_directories(dir_ + "/bin");
+  std::string helper = dir_ + "/bin/docker-credential-file";
+  std::ofstream(helper) << "#!/bin/sh\n"
+                           "store=" + dir_ + "/helper-store\n"
+                           "case \"$1\" in\n"
+                           "  store) cat > \"$store\" ;;\n"
+                           "  get) read server; [ -f \"$store\" ] && cat \"$store\" || { echo 'credentials not found in native keychain'; exit 1; } ;;\n"
+                           "  erase) read server; rm -f \"$store\" ;;\n"
+                           "esac\n";
+  fs::permissions(helper, fs::perms::owner_all);
+  std::string config = dir_ + "/helper-config";
+  fs::create_directories(config);
+  std::ofstream(config + "/config.json") << R"({"credsStore": "file"})";
+
+  Result login = berth_env(config, {"login", "-u", "berth", "-p", "s3cret", host});
+  ASSERT_EQ(login.code, 0) << describe(login);
+  EXPECT_EQ(login.err.find("unencrypted"), std::string::npos) << login.err;
+  auto kept = nlohmann::json::parse(slurp(dir_ + "/helper-store"));
+  EXPECT_EQ(kept["ServerURL"], host);
+  EXPECT_EQ(kept["Username"], "berth");
+  EXPECT_EQ(kept["Secret"], "s3cret");
+  EXPECT_FALSE(nlohmann::json::parse(slurp(config + "/config.json")).contains("auths"));
+
+  std::string ref = host + "/helped/busybox:1";
+  ASSERT_EQ(berth({"tag", "busybox", ref}).code, 0);
+  Result push = berth_env(config, {"push", ref});
+  EXPECT_EQ(push.code, 0) << describe(push);
+  Result logout = berth_env(config, {"logout", host});
+  EXPECT_EQ(logout.code, 0) << describe(logout);
+  EXPECT_FALSE(fs::exists(dir_ + "/helper-store"));
+  Result denied = berth_env(config, {"push", ref});
+  EXPECT_EQ(denied.code, 1) << describe(denied);
+}
+
+}  // namespace
+}  // namespace berth_it

@@ -106,13 +106,27 @@ int default_concurrent_downloads() {
 
 }  // namespace
 
-oci::PullProgress progress_lines(bool quiet) {
+oci::PullProgress progress_lines(bool quiet, FILE* out) {
   if (quiet) return {};
-  return [](const oci::PullEvent& e) {
-    if (e.id.empty()) std::printf("%s\n", e.status.c_str());
-    else std::printf("%s: %s\n", e.id.c_str(), e.status.c_str());
-    std::fflush(stdout);
+  return [out](const oci::PullEvent& e) {
+    if (e.id.empty()) std::fprintf(out, "%s\n", e.status.c_str());
+    else std::fprintf(out, "%s: %s\n", e.id.c_str(), e.status.c_str());
+    std::fflush(out);
   };
+}
+
+Result<> ensure_image(engine::Engine& engine, const std::string& image, const std::string& policy) {
+  if (policy != "missing" && policy != "always" && policy != "never")
+    return fail("invalid pull option: '" + policy + "': must be one of \"always\", \"missing\" or \"never\"");
+  bool have = engine.images().find_image(image).has_value();
+  if (have && policy != "always") return {};
+  ASSIGN_OR_RETURN(oci::Reference ref, oci::parse_reference(image));
+  if (!have && policy == "never") return fail_errno(ENOENT, "No such image: " + ref.familiar());
+  if (!have) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref.familiar().c_str());
+  ASSIGN_OR_RETURN(oci::PulledImage pulled, engine.pull(image, oci::PullOptions{}, progress_lines(false, stderr)));
+  std::fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", pulled.digest.c_str(),
+               pulled.up_to_date ? "Image is up to date" : "Downloaded newer image", ref.familiar().c_str());
+  return {};
 }
 
 void register_image_commands(CLI::App& app, Globals& g, int* exit_code) {

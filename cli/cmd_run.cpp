@@ -141,7 +141,9 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
   static engine::RunOptions opts;
   static bool detach = false;
   static std::string entrypoint = "\x01unset";
+  static std::string run_pull = "missing";
   add_run_flags(run, opts, detach, entrypoint);
+  run->add_option("--pull", run_pull, "Pull image before running (always, missing, never)");
   run->callback([&g, exit_code] {
     if (!take_image_and_command("run", opts, entrypoint)) return void(*exit_code = 125);
     take_networks(opts);
@@ -150,6 +152,7 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
     auto warmup = engine::warm_up_container_start(opts);
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
+    if (auto have = ensure_image(*eng, opts.image, run_pull); !have) return void(*exit_code = report(have.error(), 125));
     if (detach) {
       auto rec = eng->run_detached(opts);
       if (!rec) return void(*exit_code = report(rec.error(), exit_code_for(rec.error())));
@@ -166,12 +169,16 @@ void register_run_command(CLI::App& app, Globals& g, int* exit_code) {
   static engine::RunOptions create_opts;
   static bool unused_detach = false;
   static std::string create_entrypoint = "\x01unset";
+  static std::string create_pull = "missing";
   add_run_flags(create, create_opts, unused_detach, create_entrypoint);
+  create->add_option("--pull", create_pull, "Pull image before creating (always, missing, never)");
   create->callback([&g, exit_code] {
     if (!take_image_and_command("create", create_opts, create_entrypoint)) return void(*exit_code = 125);
     take_networks(create_opts);
     auto eng = open_engine(g);
     if (!eng) return void(*exit_code = report(eng.error(), 125));
+    if (auto have = ensure_image(*eng, create_opts.image, create_pull); !have)
+      return void(*exit_code = report(have.error(), 125));
     auto made = eng->create(create_opts);
     if (!made) return void(*exit_code = report(made.error(), 125));
     std::puts(made->rec.id.c_str());

@@ -48,7 +48,11 @@ Result<runtime::LogReadOptions> log_read_options(const std::string& tail, const 
 
 // pull's and push's progress as docker prints it without a TTY: "<layer>: <status>" lines
 // (a bare status when there is no layer); nothing with -q.
-oci::PullProgress progress_lines(bool quiet);
+oci::PullProgress progress_lines(bool quiet, FILE* out = stdout);
+// docker run's and create's --pull: "missing" (the default) pulls an image the store
+// lacks ("Unable to find image 'x' locally", then pull's lines, on stderr), "always" pulls
+// first, "never" refuses a missing one.
+Result<> ensure_image(engine::Engine& engine, const std::string& image, const std::string& policy);
 
 // `top CONTAINER`'s table (cli/cmd_inspect_usage.cpp); also `compose top`.
 int show_top(const Globals& g, const std::string& name_or_id);

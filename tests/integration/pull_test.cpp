@@ -45,6 +45,31 @@ TEST_F(PullTest, ByTagThenRunThenUpToDateWithoutFetchingABlob) {
   EXPECT_EQ(quiet.out, ref + "\n");
 }
 
+TEST_F(PullTest, RunAndCreatePullAMissingImageAsDockerDoes) {
+  push("busybox.oci.tar", name("test/busybox:run"));
+  std::string ref = name("test/busybox:run");
+  Result never = berth({"run", "--rm", "--pull", "never", ref, "true"});
+  EXPECT_EQ(never.code, 125) << describe(never);
+  EXPECT_NE(never.err.find("No such image: " + ref), std::string::npos) << never.err;
+  Result bad = berth({"run", "--rm", "--pull", "sometimes", ref, "true"});
+  EXPECT_EQ(bad.code, 125) << describe(bad);
+  EXPECT_NE(bad.err.find("invalid pull option"), std::string::npos) << bad.err;
+  Result run = berth({"run", "--rm", ref, "echo", "pulled and ran"});
+  ASSERT_EQ(run.code, 0) << describe(run);
+  EXPECT_EQ(run.out, "pulled and ran\n");  // pull's lines go to stderr
+  EXPECT_NE(run.err.find("Unable to find image '" + ref + "' locally"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("Status: Downloaded newer image for " + ref), std::string::npos) << run.err;
+  int gets = registry_.blob_gets();
+  Result again = berth({"create", "--name", "made", ref});
+  ASSERT_EQ(again.code, 0) << describe(again);
+  EXPECT_EQ(registry_.blob_gets(), gets) << "present: not pulled again";
+  EXPECT_EQ(again.err, "");
+  Result always = berth({"run", "--rm", "--pull", "always", ref, "true"});
+  ASSERT_EQ(always.code, 0) << describe(always);
+  EXPECT_NE(always.err.find("Status: Image is up to date for " + ref), std::string::npos) << always.err;
+  EXPECT_EQ(berth({"rm", "made"}).code, 0);
+}
+
 TEST_F(PullTest, ByDigestThenRunByDigest) {
   push("busybox.oci.tar", name("test/busybox:1"));
   Result inspect = run_command({"/usr/bin/skopeo", "--insecure-policy", "inspect", "--tls-verify=false",

@@ -64,7 +64,7 @@ int list_images(const Globals& g, bool all, bool quiet, const std::string& forma
 }
 
 struct PullFlags {
-  std::string name, platform;
+  std::string name, platform, cert_dir;
   bool quiet = false, tls_verify = true;
   int max_concurrent_downloads = oci::kDefaultMaxConcurrentDownloads;
 };
@@ -76,6 +76,7 @@ int pull_image(const Globals& g, const PullFlags& f) {
   oci::PullOptions options;
   options.tls_verify = f.tls_verify;
   options.max_concurrent_downloads = f.max_concurrent_downloads;
+  options.cert_dir = f.cert_dir;
   if (!f.platform.empty()) {
     auto p = oci::parse_platform(f.platform);
     if (!p) return report(p.error());
@@ -135,6 +136,7 @@ void register_image_commands(CLI::App& app, Globals& g, int* exit_code) {
   pull_flags.max_concurrent_downloads = default_concurrent_downloads();
   pull->add_option("name", pull_flags.name, "NAME[:TAG|@DIGEST]")->required();
   pull->add_flag("-q,--quiet", pull_flags.quiet, "Suppress verbose output");
+  pull->add_option("--cert-dir", pull_flags.cert_dir, "The certs.d directory (default /etc/berth/certs.d, /etc/docker/certs.d)");
   pull->add_option("--platform", pull_flags.platform,
                    "Set platform if server is multi-platform capable (os/arch[/variant])");
   pull->add_flag("--tls-verify", pull_flags.tls_verify,

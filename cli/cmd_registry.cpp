@@ -16,7 +16,7 @@ namespace berth::cli {
 namespace {
 
 struct PushFlags {
-  std::string name;
+  std::string name, cert_dir;
   bool quiet = false, tls_verify = true;
 };
 
@@ -27,6 +27,7 @@ int push_image(const Globals& g, const PushFlags& f) {
   if (!eng) return report(eng.error());
   oci::PushOptions options;
   options.tls_verify = f.tls_verify;
+  options.cert_dir = f.cert_dir;
   auto pushed = eng->images().push(*ref, options, progress_lines(f.quiet));
   if (!pushed) return report(pushed.error());
   if (f.quiet) std::printf("%s\n", ref->str().c_str());
@@ -35,7 +36,7 @@ int push_image(const Globals& g, const PushFlags& f) {
 }
 
 struct LoginFlags {
-  std::string server, username, password;
+  std::string server, username, password, cert_dir;
   bool password_stdin = false, tls_verify = true;
 };
 
@@ -82,8 +83,10 @@ int login(const LoginFlags& f) {
   oci::RegistryOptions ro;
   ro.credentials = creds;
   ro.credentials_dir = "the command line";
-  oci::RegistryEndpoint ep = oci::resolve_registry(oci::Reference{domain, "", "", ""}, f.tls_verify);
-  auto client = oci::RegistryClient::create(ep, ro);
+  auto ep = oci::with_certs(oci::resolve_registry(oci::Reference{domain, "", "", ""}, f.tls_verify), f.tls_verify,
+                            f.cert_dir);
+  if (!ep) return report(ep.error());
+  auto client = oci::RegistryClient::create(*ep, ro);
   if (!client) return report(client.error());
   if (auto ok = client->check_login(); !ok) return report(wrap(ok.error(), "login to " + domain));
   auto saved = oci::save_login(domain, creds);
@@ -111,6 +114,7 @@ void register_registry_commands(CLI::App& app, Globals& g, int* exit_code) {
   auto* push = app.add_subcommand("push", "Upload an image to a registry");
   push->add_option("name", push_flags.name, "NAME[:TAG]")->required();
   push->add_flag("-q,--quiet", push_flags.quiet, "Suppress verbose output");
+  push->add_option("--cert-dir", push_flags.cert_dir, "The certs.d directory (default /etc/berth/certs.d, /etc/docker/certs.d)");
   push->add_flag("--tls-verify", push_flags.tls_verify,
                  "Require HTTPS and verify certificates (--tls-verify=false: an insecure registry)");
   push->callback([&g, exit_code] { *exit_code = push_image(g, push_flags); });
@@ -121,6 +125,7 @@ void register_registry_commands(CLI::App& app, Globals& g, int* exit_code) {
   login_cmd->add_option("-u,--username", login_flags.username, "Username");
   login_cmd->add_option("-p,--password", login_flags.password, "Password");
   login_cmd->add_flag("--password-stdin", login_flags.password_stdin, "Take the password from stdin");
+  login_cmd->add_option("--cert-dir", login_flags.cert_dir, "The certs.d directory (default /etc/berth/certs.d, /etc/docker/certs.d)");
   login_cmd->add_flag("--tls-verify", login_flags.tls_verify, "Require HTTPS and verify certificates");
   login_cmd->callback([exit_code] { *exit_code = login(login_flags); });
 

@@ -125,6 +125,20 @@ size_t on_read(char* buffer, size_t size, size_t n, void* userdata) {
   return len;
 }
 
+// The system's CA certificates (Debian's ca-certificates bundle), read once.
+const std::string& system_ca_bundle() {
+  static const std::string bundle = [] {
+    std::FILE* f = std::fopen("/etc/ssl/certs/ca-certificates.crt", "rbe");
+    std::string text;
+    if (!f) return text;
+    char buf[65536];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+    return text;
+  }();
+  return bundle;
+}
+
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -193,6 +207,17 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request, BodyWriter* wr
   if (!request.verify_tls) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  // certs.d's CAs join the system's: curl takes one bundle, so it gets both in one blob.
+  std::string bundle;
+  if (!request.extra_ca_pem.empty()) {
+    bundle = system_ca_bundle() + "\n" + request.extra_ca_pem;
+    struct curl_blob blob = {bundle.data(), bundle.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (!request.client_cert.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, request.client_cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, request.client_key.c_str());
   }
   if (request.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   std::vector<std::string> lines = request.headers;

@@ -30,6 +30,10 @@ struct HttpRequest {
   // POST and PUT: the body, from memory or (upload_path set) streamed from a file.
   std::string body;
   std::string upload_path;
+  // More CA certificates (PEM) to trust, beside the system's; a client certificate and
+  // key (paths) for mutual TLS. Both from certs.d (registry_certs.h).
+  std::string extra_ca_pem;
+  std::string client_cert, client_key;
 };
 
 struct HttpResponse {

@@ -167,8 +167,9 @@ Result<PulledImage> Store::pull(const Reference& ref, const PullOptions& options
   RegistryOptions ro;
   ASSIGN_OR_RETURN(ro.credentials, read_docker_credentials(ref.domain, options.docker_config_dir));
   ro.credentials_dir = docker_config_dir(options.docker_config_dir);
-  ASSIGN_OR_RETURN(RegistryClient client,
-                   RegistryClient::create(resolve_registry(ref, options.tls_verify), std::move(ro)));
+  ASSIGN_OR_RETURN(RegistryEndpoint ep, with_certs(resolve_registry(ref, options.tls_verify), options.tls_verify,
+                                                   options.cert_dir));
+  ASSIGN_OR_RETURN(RegistryClient client, RegistryClient::create(std::move(ep), std::move(ro)));
   ASSIGN_OR_RETURN(ResolvedManifest rm, resolve_manifest(client, ref, want));
   const Manifest& m = rm.manifest;
   const std::string& config_digest = m.config.digest;

@@ -34,6 +34,7 @@ struct PullOptions {
   bool tls_verify = true;
   int max_concurrent_downloads = kDefaultMaxConcurrentDownloads;
   std::string docker_config_dir;  // where config.json is; default $DOCKER_CONFIG, ~/.docker
+  std::string cert_dir;           // --cert-dir: the certs.d to read (default: registry_certs.h)
 };
 
 // One progress line, as docker prints it: "<id>: <status>". The id is a layer's short

@@ -18,6 +18,7 @@ namespace berth::oci {
 struct PushOptions {
   bool tls_verify = true;
   std::string docker_config_dir;  // where config.json is; default $DOCKER_CONFIG, ~/.docker
+  std::string cert_dir;           // --cert-dir: the certs.d to read (default: registry_certs.h)
 };
 
 struct PushedImage {

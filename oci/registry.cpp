@@ -72,6 +72,12 @@ RegistryEndpoint resolve_registry(const Reference& ref, bool tls_verify) {
   return e;
 }
 
+Result<RegistryEndpoint> with_certs(RegistryEndpoint e, bool tls_verify, const std::string& cert_dir) {
+  ASSIGN_OR_RETURN(e.tls, load_registry_tls(e.domain, cert_dir));
+  if (e.tls.configured && tls_verify) e.insecure = false;
+  return e;
+}
+
 struct RegistryClient::Session {
   RegistryEndpoint endpoint;
   RegistryOptions options;
@@ -113,7 +119,8 @@ Result<> RegistryClient::ping() {
   if (ep.insecure) schemes.push_back("http");
   Error last;
   for (const auto& scheme : schemes) {
-    HttpRequest req{"GET", scheme + "://" + ep.host + "/v2/", {}, 0, !ep.insecure, {}, {}};
+    HttpRequest req{"GET", scheme + "://" + ep.host + "/v2/", {}, 0, !ep.insecure, {}, {}, ep.tls.ca_pem,
+                    ep.tls.client_cert, ep.tls.client_key};
     Result<HttpResponse> r = fail("no attempt");
     for (int attempt = 0, wait = session_->options.backoff_ms;; attempt++, wait *= 2) {
       r = http_.send(req);
@@ -167,7 +174,7 @@ Result<> RegistryClient::authenticate(const std::vector<AuthChallenge>& challeng
       scope = "repository:" + ep.repository + (session_->options.push ? ":pull,push" : ":pull");
     ASSIGN_OR_RETURN(std::string url, token_url(*bearer, scope));
     if (trace_enabled()) trace_note("registry token: GET " + url);
-    HttpRequest req{"GET", url, {}, 0, !ep.insecure, {}, {}};
+    HttpRequest req{"GET", url, {}, 0, !ep.insecure, {}, {}, ep.tls.ca_pem, ep.tls.client_cert, ep.tls.client_key};
     if (!basic.empty()) req.headers.push_back(basic);
     ASSIGN_OR_RETURN_CTX(HttpResponse r, http_.send(req), "getting a registry token");
     if (r.status == 401 || r.status == 403) return unauthorized("unauthorized: " + registry_error_text(r));
@@ -205,6 +212,9 @@ Result<HttpResponse> RegistryClient::send(const std::string& path, HttpRequest r
     auth = session_->authorization;
   }
   request.verify_tls = !session_->endpoint.insecure;
+  request.extra_ca_pem = session_->endpoint.tls.ca_pem;
+  request.client_cert = session_->endpoint.tls.client_cert;
+  request.client_key = session_->endpoint.tls.client_key;
   std::vector<std::string> base_headers = request.headers;
   for (int round = 0;; round++) {
     request.headers = base_headers;

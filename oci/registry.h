@@ -23,6 +23,7 @@
 #include "oci/manifest.h"
 #include "oci/reference.h"
 #include "oci/registry_auth.h"
+#include "oci/registry_certs.h"
 
 namespace berth::oci {
 
@@ -33,11 +34,15 @@ struct RegistryEndpoint {
   // Plain HTTP allowed and TLS certificates not verified: loopback registries, and any
   // registry with --tls-verify=false. HTTPS is still tried first, as docker does.
   bool insecure = false;
+  RegistryTls tls;  // certs.d: its CAs and client certificate (with_certs())
 };
 
 // localhost, 127.0.0.0/8 and [::1], with or without a port: docker's insecure defaults.
 bool is_loopback_registry(std::string_view domain);
 RegistryEndpoint resolve_registry(const Reference& ref, bool tls_verify = true);
+// The endpoint with its certs.d directory (registry_certs.h) read: a registry that has one
+// is spoken to over verified TLS (unless --tls-verify=false).
+Result<RegistryEndpoint> with_certs(RegistryEndpoint endpoint, bool tls_verify, const std::string& cert_dir);
 
 // The registry's own words for a failed request: the distribution spec's error body
 // {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "..."}]} rendered as docker does

@@ -169,5 +169,65 @@ TEST_F(PushTest, ACredentialHelperKeepsTheLogin) {
   EXPECT_EQ(denied.code, 1) << describe(denied);
 }
 
+// A CA and a server certificate for 127.0.0.1 signed by it, made by openssl(1) in `dir`.
+void make_test_pki(const std::string& dir) {
+  fs::create_directories(dir);
+  std::string script =
+      "set -e; cd " + dir + "\n"
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=berth-test-ca 2>/dev/null\n"
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -days 2 -subj /CN=other-ca 2>/dev/null\n"
+      "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null\n"
+      "printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf\n"
+      "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
+      "-extfile ext.cnf 2>/dev/null\n";
+  Result r = run_command({"/bin/sh", "-c", script}, 60s);
+  ASSERT_EQ(r.code, 0) << describe(r);
+}
+
+TEST_F(PushTest, TlsRegistryIsVerifiedAgainstTheCaOfItsCertsDirectory) {
+  if (!fs::exists("/usr/bin/openssl")) GTEST_SKIP() << "openssl missing (scripts/setup installs it)";
+  std::string pki = dir_ + "/pki";
+  make_test_pki(pki);
+  if (HasFatalFailure()) return;
+  Registry tls_registry;
+  ASSERT_TRUE(tls_registry.start(dir_ + "/tls", "", pki + "/server.crt", pki + "/server.key"));
+  std::string host = tls_registry.host();
+  std::string ref = host + "/secure/busybox:1";
+  push("busybox.oci.tar", ref);  // skopeo, --dest-tls-verify=false
+  auto pull = [&](const std::string& certs, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> a = {"pull", "--cert-dir", certs};
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back(ref);
+    Result r = berth(a);
+    if (r.code == 0) {
+      EXPECT_EQ(berth({"rmi", ref}).code, 0);
+    }
+    return r;
+  };
+  // No certs.d entry: a loopback registry is insecure by default, as docker has it.
+  EXPECT_EQ(pull(dir_ + "/certs-none").code, 0);
+  // An entry whose CA did not sign the server's certificate: refused, one line.
+  fs::create_directories(dir_ + "/certs-wrong/" + host);
+  fs::copy_file(pki + "/other.crt", dir_ + "/certs-wrong/" + host + "/ca.crt");
+  Result wrong = pull(dir_ + "/certs-wrong");
+  EXPECT_EQ(wrong.code, 1) << describe(wrong);
+  EXPECT_NE(wrong.err.find("certificate"), std::string::npos) << wrong.err;
+  EXPECT_EQ(lines_of(wrong.err).size(), 1u) << wrong.err;
+  // --tls-verify=false says: do not verify.
+  EXPECT_EQ(pull(dir_ + "/certs-wrong", {"--tls-verify=false"}).code, 0);
+  // The right CA: verified, and pulled.
+  fs::create_directories(dir_ + "/certs-right/" + host);
+  fs::copy_file(pki + "/ca.crt", dir_ + "/certs-right/" + host + "/ca.crt");
+  Result right = pull(dir_ + "/certs-right");
+  EXPECT_EQ(right.code, 0) << describe(right);
+  // Push and login go the same way.
+  load("busybox.oci.tar");
+  std::string pushed = host + "/secure/again:1";
+  ASSERT_EQ(berth({"tag", "busybox", pushed}).code, 0);
+  EXPECT_EQ(berth({"push", "--cert-dir", dir_ + "/certs-right", pushed}).code, 0);
+  Result denied = berth({"push", "--cert-dir", dir_ + "/certs-wrong", pushed});
+  EXPECT_EQ(denied.code, 1) << describe(denied);
+}
+
 }  // namespace
 }  // namespace berth_it

@@ -33,8 +33,10 @@ class Registry {
   Registry(const Registry&) = delete;
   ~Registry() { stop(); }
 
-  // `htpasswd`: the path of a bcrypt htpasswd file, or "" for no auth.
-  ::testing::AssertionResult start(const std::string& dir, const std::string& htpasswd = "") {
+  // `htpasswd`: the path of a bcrypt htpasswd file, or "" for no auth. `tls_cert` and
+  // `tls_key`: PEM paths to serve HTTPS with, or "" for plain HTTP.
+  ::testing::AssertionResult start(const std::string& dir, const std::string& htpasswd = "",
+                                   const std::string& tls_cert = "", const std::string& tls_key = "") {
     dir_ = dir;
     fs::create_directories(dir + "/storage");
     for (int tries = 0; tries < 5; tries++) {
@@ -45,6 +47,7 @@ class Registry {
           << "storage:\n  filesystem:\n    rootdirectory: " << dir << "/storage\n"
           << "  delete:\n    enabled: true\n"
           << "http:\n  addr: 127.0.0.1:" << port_ << "\n"
+          << (tls_cert.empty() ? "" : "  tls:\n    certificate: " + tls_cert + "\n    key: " + tls_key + "\n")
           << (htpasswd.empty() ? "" : "auth:\n  htpasswd:\n    realm: basic-realm\n    path: " + htpasswd + "\n");
       pid_ = fork();
       if (pid_ == 0) {

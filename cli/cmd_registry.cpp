@@ -83,8 +83,7 @@ int login(const LoginFlags& f) {
   oci::RegistryOptions ro;
   ro.credentials = creds;
   ro.credentials_dir = "the command line";
-  auto ep = oci::with_certs(oci::resolve_registry(oci::Reference{domain, "", "", ""}, f.tls_verify), f.tls_verify,
-                            f.cert_dir);
+  auto ep = oci::registry_endpoint(oci::Reference{domain, "", "", ""}, f.tls_verify, f.cert_dir);
   if (!ep) return report(ep.error());
   auto client = oci::RegistryClient::create(*ep, ro);
   if (!client) return report(client.error());

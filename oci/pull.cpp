@@ -151,6 +151,33 @@ Result<> fetch_layers(RegistryClient& client, const std::vector<Descriptor>& blo
   return {};
 }
 
+struct Connected {
+  RegistryClient client;
+  ResolvedManifest resolved;
+};
+
+// The registry to pull from, with the image's manifest resolved there: Docker Hub's
+// mirrors first (the first that has it wins; a failing one is skipped), then the image's
+// own registry, whose error is the one reported.
+Result<Connected> connect(const Reference& ref, const PullOptions& options, const Platform& want) {
+  ASSIGN_OR_RETURN(std::vector<RegistryEndpoint> sources, mirror_endpoints(ref, options.tls_verify, options.cert_dir));
+  ASSIGN_OR_RETURN(RegistryEndpoint own, registry_endpoint(ref, options.tls_verify, options.cert_dir));
+  sources.push_back(std::move(own));
+  Error last;
+  for (auto& ep : sources) {
+    RegistryOptions ro;
+    ASSIGN_OR_RETURN(ro.credentials, read_docker_credentials(ep.domain, options.docker_config_dir));
+    ro.credentials_dir = docker_config_dir(options.docker_config_dir);
+    std::string host = ep.host;
+    ASSIGN_OR_RETURN(RegistryClient client, RegistryClient::create(std::move(ep), std::move(ro)));
+    auto resolved = resolve_manifest(client, ref, want);
+    if (resolved) return Connected{std::move(client), std::move(*resolved)};
+    last = resolved.error();
+    if (trace_enabled()) trace_note("registry " + host + ": " + last.message());
+  }
+  return std::unexpected(last);
+}
+
 }  // namespace
 
 std::string short_digest(const std::string& digest) {
@@ -164,13 +191,9 @@ Result<PulledImage> Store::pull(const Reference& ref, const PullOptions& options
   Reporter report(progress);
   std::string name = ref.str();
   Platform want = options.platform.value_or(host_platform());
-  RegistryOptions ro;
-  ASSIGN_OR_RETURN(ro.credentials, read_docker_credentials(ref.domain, options.docker_config_dir));
-  ro.credentials_dir = docker_config_dir(options.docker_config_dir);
-  ASSIGN_OR_RETURN(RegistryEndpoint ep, with_certs(resolve_registry(ref, options.tls_verify), options.tls_verify,
-                                                   options.cert_dir));
-  ASSIGN_OR_RETURN(RegistryClient client, RegistryClient::create(std::move(ep), std::move(ro)));
-  ASSIGN_OR_RETURN(ResolvedManifest rm, resolve_manifest(client, ref, want));
+  ASSIGN_OR_RETURN(Connected source, connect(ref, options, want));
+  RegistryClient& client = source.client;
+  ResolvedManifest& rm = source.resolved;
   const Manifest& m = rm.manifest;
   const std::string& config_digest = m.config.digest;
   report(ref.digest.empty() ? ref.tag : ref.digest, "Pulling from " + ref.path);

@@ -24,8 +24,7 @@ Result<PushedImage> Store::push(const Reference& ref, const PushOptions& options
   ASSIGN_OR_RETURN(ro.credentials, read_docker_credentials(ref.domain, options.docker_config_dir));
   ro.credentials_dir = docker_config_dir(options.docker_config_dir);
   ro.push = true;
-  ASSIGN_OR_RETURN(RegistryEndpoint ep, with_certs(resolve_registry(ref, options.tls_verify), options.tls_verify,
-                                                   options.cert_dir));
+  ASSIGN_OR_RETURN(RegistryEndpoint ep, registry_endpoint(ref, options.tls_verify, options.cert_dir));
   ASSIGN_OR_RETURN(RegistryClient client, RegistryClient::create(std::move(ep), std::move(ro)));
   report("", "The push refers to repository [" + ref.domain + "/" + ref.path + "]");
   // Layers top first, as docker lists them; the config after them.

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "oci/registry_config.h"
 #include "base/base64.h"
 #include "base/fd.h"
 #include "base/json.h"
@@ -72,10 +73,32 @@ RegistryEndpoint resolve_registry(const Reference& ref, bool tls_verify) {
   return e;
 }
 
-Result<RegistryEndpoint> with_certs(RegistryEndpoint e, bool tls_verify, const std::string& cert_dir) {
+Result<RegistryEndpoint> registry_endpoint(const Reference& ref, bool tls_verify, const std::string& cert_dir) {
+  RegistryEndpoint e = resolve_registry(ref, tls_verify);
   ASSIGN_OR_RETURN(e.tls, load_registry_tls(e.domain, cert_dir));
   if (e.tls.configured && tls_verify) e.insecure = false;
+  ASSIGN_OR_RETURN(RegistryConfig config, load_registry_config());
+  if (config.is_insecure(e.domain)) e.insecure = true;
   return e;
+}
+
+Result<std::vector<RegistryEndpoint>> mirror_endpoints(const Reference& ref, bool tls_verify,
+                                                       const std::string& cert_dir) {
+  std::vector<RegistryEndpoint> out;
+  if (ref.domain != kDefaultDomain) return out;
+  ASSIGN_OR_RETURN(RegistryConfig config, load_registry_config());
+  for (const auto& url : config.mirrors) {
+    RegistryEndpoint e;
+    e.host = url.substr(url.find("://") + 3);
+    e.host = e.host.substr(0, e.host.find('/'));
+    e.domain = e.host;  // its credentials and certs.d entry are the mirror's own
+    e.repository = ref.path;
+    ASSIGN_OR_RETURN(e.tls, load_registry_tls(e.domain, cert_dir));
+    e.insecure = !tls_verify || url.starts_with("http://") || is_loopback_registry(e.host) || config.is_insecure(e.host);
+    if (e.tls.configured && tls_verify && url.starts_with("https://")) e.insecure = false;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 struct RegistryClient::Session {

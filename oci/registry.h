@@ -40,9 +40,14 @@ struct RegistryEndpoint {
 // localhost, 127.0.0.0/8 and [::1], with or without a port: docker's insecure defaults.
 bool is_loopback_registry(std::string_view domain);
 RegistryEndpoint resolve_registry(const Reference& ref, bool tls_verify = true);
-// The endpoint with its certs.d directory (registry_certs.h) read: a registry that has one
-// is spoken to over verified TLS (unless --tls-verify=false).
-Result<RegistryEndpoint> with_certs(RegistryEndpoint endpoint, bool tls_verify, const std::string& cert_dir);
+// Where an image's registry is and how to speak to it: resolve_registry(), then its
+// certs.d directory (registry_certs.h: a registry that has one is spoken to over verified
+// TLS unless --tls-verify=false) and berth's insecure-registries (registry_config.h).
+Result<RegistryEndpoint> registry_endpoint(const Reference& ref, bool tls_verify, const std::string& cert_dir);
+// Docker Hub's mirrors from berth's config (registry_config.h), in order, as endpoints for
+// `ref`; none for an image of another registry.
+Result<std::vector<RegistryEndpoint>> mirror_endpoints(const Reference& ref, bool tls_verify,
+                                                       const std::string& cert_dir);
 
 // The registry's own words for a failed request: the distribution spec's error body
 // {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "..."}]} rendered as docker does

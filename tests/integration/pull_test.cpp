@@ -70,6 +70,35 @@ TEST_F(PullTest, RunAndCreatePullAMissingImageAsDockerDoes) {
   EXPECT_EQ(berth({"rm", "made"}).code, 0);
 }
 
+TEST_F(PullTest, DockerHubImagesComeFromTheConfiguredMirrors) {
+  // The second mirror has library/busybox; the first one, empty, answers 404 and is
+  // skipped. Docker Hub itself is never asked, since a mirror has the image.
+  push("busybox.oci.tar", name("library/busybox:latest"));
+  ASSERT_TRUE(auth_registry_.start(dir_ + "/empty"));
+  std::string config = dir_ + "/berth-config.json";
+  std::ofstream(config) << nlohmann::json{{"registry-mirrors", {"http://" + auth_registry_.host(),
+                                                                "http://" + registry_.host() + "/"}}}.dump();
+  auto with_config = [&](const std::string& path, const std::vector<std::string>& args) {
+    std::vector<std::string> a = {"/usr/bin/env", "BERTH_CONFIG=" + path};
+    for (const auto& x : argv(args)) a.push_back(x);
+    return run_command(a);
+  };
+  Result r = with_config(config, {"pull", "busybox"});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(lines_of(r.out).front(), "latest: Pulling from library/busybox") << r.out;
+  EXPECT_EQ(lines_of(r.out).back(), "docker.io/library/busybox:latest") << r.out;
+  EXPECT_EQ(image_names(), std::vector<std::string>{"busybox:latest"});
+  Result run = berth({"run", "--rm", "busybox", "echo", "from a mirror"});
+  EXPECT_EQ(run.out, "from a mirror\n") << describe(run);
+  // Images of other registries are not mirrored; a bad config is one clear line.
+  std::ofstream(dir_ + "/bad.json") << R"({"registry-mirrors": ["mirror.example.com"]})";
+  Result bad = with_config(dir_ + "/bad.json", {"pull", name("library/busybox:latest")});
+  EXPECT_EQ(bad.code, 1) << describe(bad);
+  EXPECT_NE(bad.err.find(dir_ + "/bad.json: registry-mirrors: \"mirror.example.com\" is not an http(s) URL"),
+            std::string::npos)
+      << bad.err;
+}
+
 TEST_F(PullTest, ByDigestThenRunByDigest) {
   push("busybox.oci.tar", name("test/busybox:1"));
   Result inspect = run_command({"/usr/bin/skopeo", "--insecure-policy", "inspect", "--tls-verify=false",

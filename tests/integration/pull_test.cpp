@@ -3,6 +3,10 @@
 // of scripts/make-test-images. Plain HTTP (loopback is insecure by default), htpasswd
 // basic auth, pull by tag and by digest, a multi-layer and a multi-platform image, a 404,
 // and a blob corrupted in the registry's storage.
+#include <poll.h>
+
+#include <atomic>
+
 #include "base/sha256.h"
 #include "oci/platform.h"
 #include "registry_fixture.h"
@@ -97,6 +101,104 @@ TEST_F(PullTest, DockerHubImagesComeFromTheConfiguredMirrors) {
   EXPECT_NE(bad.err.find(dir_ + "/bad.json: registry-mirrors: \"mirror.example.com\" is not an http(s) URL"),
             std::string::npos)
       << bad.err;
+}
+
+// A TCP proxy in front of the registry that cuts the first connection which has carried
+// more than `cut_after` bytes from the registry: a layer download dropped half-way.
+class DroppingProxy {
+ public:
+  DroppingProxy(int upstream_port, size_t cut_after) : upstream_(upstream_port), cut_after_(cut_after) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    listen(listener_, 16);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~DroppingProxy() {
+    stopping_ = true;
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    acceptor_.join();
+    for (auto& t : pumps_) t.join();
+  }
+  int port() const { return port_; }
+  bool dropped() const { return dropped_; }
+  int connections() const { return connections_; }
+
+ private:
+  void accept_loop() {
+    while (!stopping_) {
+      int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) return;
+      connections_++;
+      int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(upstream_));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+        close(client);
+        close(server);
+        continue;
+      }
+      pumps_.emplace_back([this, client, server] { pump(client, server); });
+    }
+  }
+  // Both directions of one connection, until either side closes (or we cut it).
+  void pump(int client, int server) {
+    size_t from_server = 0;
+    pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+    char buf[16384];
+    while (!stopping_ && poll(fds, 2, 200) >= 0) {
+      bool done = false;
+      for (int i = 0; i < 2 && !done; i++) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) {
+          done = true;
+          break;
+        }
+        if (i == 1) {
+          from_server += static_cast<size_t>(n);
+          if (!dropped_ && from_server > cut_after_) {
+            dropped_ = true;  // half of this chunk reaches the client, then the line goes dead
+            (void)!write(client, buf, static_cast<size_t>(n) / 2);
+            done = true;
+            break;
+          }
+        }
+        if (write(fds[1 - i].fd, buf, static_cast<size_t>(n)) != n) done = true;
+      }
+      if (done) break;
+    }
+    close(client);
+    close(server);
+  }
+
+  int upstream_, port_ = 0, listener_ = -1;
+  size_t cut_after_;
+  std::atomic<bool> stopping_{false}, dropped_{false};
+  std::atomic<int> connections_{0};
+  std::thread acceptor_;
+  std::vector<std::thread> pumps_;
+};
+
+TEST_F(PullTest, ADroppedConnectionMidLayerIsResumedAndTheImageIsWhole) {
+  push("busybox.oci.tar", name("test/busybox:drop"));
+  int port = std::stoi(registry_.host().substr(registry_.host().find(':') + 1));
+  DroppingProxy proxy(port, 200 * 1024);
+  std::string ref = "127.0.0.1:" + std::to_string(proxy.port()) + "/test/busybox:drop";
+  Result r = berth({"pull", ref});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(proxy.dropped()) << "the layer is over 200 KiB: the proxy must have cut it";
+  EXPECT_GE(proxy.connections(), 2);
+  Result run = berth({"run", "--rm", ref, "sh", "-c", "echo whole"});
+  EXPECT_EQ(run.out, "whole\n") << describe(run);
 }
 
 TEST_F(PullTest, ByDigestThenRunByDigest) {

@@ -35,8 +35,10 @@ class Registry {
 
   // `htpasswd`: the path of a bcrypt htpasswd file, or "" for no auth. `tls_cert` and
   // `tls_key`: PEM paths to serve HTTPS with, or "" for plain HTTP.
+  // `auth_yaml`: an `auth:` section to use instead (token auth), written as it is.
   ::testing::AssertionResult start(const std::string& dir, const std::string& htpasswd = "",
-                                   const std::string& tls_cert = "", const std::string& tls_key = "") {
+                                   const std::string& tls_cert = "", const std::string& tls_key = "",
+                                   const std::string& auth_yaml = "") {
     dir_ = dir;
     fs::create_directories(dir + "/storage");
     for (int tries = 0; tries < 5; tries++) {
@@ -48,7 +50,8 @@ class Registry {
           << "  delete:\n    enabled: true\n"
           << "http:\n  addr: 127.0.0.1:" << port_ << "\n"
           << (tls_cert.empty() ? "" : "  tls:\n    certificate: " + tls_cert + "\n    key: " + tls_key + "\n")
-          << (htpasswd.empty() ? "" : "auth:\n  htpasswd:\n    realm: basic-realm\n    path: " + htpasswd + "\n");
+          << (htpasswd.empty() ? "" : "auth:\n  htpasswd:\n    realm: basic-realm\n    path: " + htpasswd + "\n")
+          << auth_yaml;
       pid_ = fork();
       if (pid_ == 0) {
         int log = open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

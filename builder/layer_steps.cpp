@@ -126,9 +126,10 @@ Result<> Builder::do_run(StageRun& s, const Instruction& ins) {
     std::string script = ins.text;
     // A heredoc: the shell gets the text with the here-document after it, as a shell
     // script would have it; `RUN <<EOF` alone runs the document itself as the script.
-    bool only_heredocs = !ins.heredocs.empty() && std::all_of(split_whitespace(ins.text).begin(),
-                                                               split_whitespace(ins.text).end(),
-                                                               [](const std::string& w) { return w.starts_with("<<"); });
+    std::vector<std::string> words = split_whitespace(ins.text);
+    bool only_heredocs = !ins.heredocs.empty() && std::all_of(words.begin(), words.end(), [](const std::string& w) {
+      return w.starts_with("<<");
+    });
     if (only_heredocs) {
       script = ins.heredocs[0].content;
     } else {

@@ -71,8 +71,9 @@ inline std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-// A port nobody listens on right now, on 127.0.0.1.
-inline int free_port() {
+// A TCP socket bound to 127.0.0.1 on a port the kernel picks (*port); listening when
+// `backlog` > 0.
+inline int bind_loopback(int* port, int backlog = 0) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -80,8 +81,16 @@ inline int free_port() {
   bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  *port = ntohs(addr.sin_port);
+  if (backlog > 0) listen(fd, backlog);
+  return fd;
+}
+
+// A port nobody listens on right now, on 127.0.0.1.
+inline int free_port() {
+  int port = 0;
+  close(bind_loopback(&port));
+  return port;
 }
 
 // A socket of `type` (SOCK_STREAM, SOCK_DGRAM) connected to 127.0.0.1:port, reads timing

@@ -108,15 +108,7 @@ TEST_F(PullTest, DockerHubImagesComeFromTheConfiguredMirrors) {
 class DroppingProxy {
  public:
   DroppingProxy(int upstream_port, size_t cut_after) : upstream_(upstream_port), cut_after_(cut_after) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    listen(listener_, 16);
+    listener_ = bind_loopback(&port_, 16);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~DroppingProxy() {

@@ -64,15 +64,7 @@ std::string url_decode(const std::string& s) {
 class TokenIssuer {
  public:
   TokenIssuer(std::string key, std::string cert_der_b64) : key_(std::move(key)), cert_(std::move(cert_der_b64)) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    listen(listener_, 16);
+    listener_ = bind_loopback(&port_, 16);
     thread_ = std::thread([this] { serve(); });
   }
   ~TokenIssuer() {

@@ -103,7 +103,9 @@ std::vector<size_t> plan_layers(const std::vector<Descriptor>& layers, const std
 }
 
 // The layers the store lacks, downloaded by `workers` threads (each with its own
-// connection) and extracted as each one is verified. The first failure cancels the rest.
+// connection); each verified blob is handed to an extraction thread of its own, so that
+// the download threads go straight on to the next blob instead of waiting for gzip. The
+// first failure cancels the rest.
 using ExtractLayer = std::function<Result<LayerDigests>(const Store::StagedLayer&, const std::string&)>;
 
 Result<> fetch_layers(RegistryClient& client, const std::vector<Descriptor>& blobs,
@@ -114,26 +116,28 @@ Result<> fetch_layers(RegistryClient& client, const std::vector<Descriptor>& blo
   std::atomic<bool> cancel{false};
   std::mutex mu;
   std::optional<Error> first_error;
+  std::vector<std::jthread> extractors;  // guarded by mu; joined last
+  auto failed = [&](const Error& e) {
+    std::lock_guard lock(mu);
+    if (!first_error) first_error = e;
+    cancel = true;
+  };
+  auto extract_layer = [&](size_t i) {
+    std::string id = short_digest(blobs[i].digest);
+    auto d = extract(staged[i], diff_ids[i]);
+    if (!d) return failed(wrap(d.error(), "layer " + blobs[i].digest));
+    staged[i].extracted = true;  // each thread writes only its own element
+    report(id, "Pull complete");
+  };
   auto work = [&](RegistryClient& c) {
     while (!cancel.load()) {
       size_t j = next.fetch_add(1);
       if (j >= jobs.size()) return;
       size_t i = jobs[j];
-      std::string id = short_digest(blobs[i].digest);
-      auto done = [&]() -> Result<> {
-        TRY(c.download_blob(blobs[i], staged[i].path, &cancel));
-        report(id, "Download complete");
-        auto d = extract(staged[i], diff_ids[i]);
-        if (!d) return std::unexpected(wrap(d.error(), "layer " + blobs[i].digest));
-        staged[i].extracted = true;
-        report(id, "Pull complete");
-        return {};
-      }();
-      if (!done) {
-        std::lock_guard lock(mu);
-        if (!first_error) first_error = done.error();
-        cancel = true;
-      }
+      if (auto got = c.download_blob(blobs[i], staged[i].path, &cancel); !got) return failed(got.error());
+      report(short_digest(blobs[i].digest), "Download complete");
+      std::lock_guard lock(mu);
+      extractors.emplace_back([&extract_layer, i] { extract_layer(i); });
     }
   };
   size_t n = std::min<size_t>(jobs.size(), static_cast<size_t>(std::max(1, workers)));
@@ -146,7 +150,13 @@ Result<> fetch_layers(RegistryClient& client, const std::vector<Descriptor>& blo
     std::vector<std::jthread> threads;
     for (auto& c : clients) threads.emplace_back([&work, &c] { work(c); });
     work(client);
-  }  // joined
+  }  // the downloads are over
+  std::vector<std::jthread> running;
+  {
+    std::lock_guard lock(mu);
+    running = std::move(extractors);
+  }
+  running.clear();  // joined: every extraction is over too
   if (first_error) return std::unexpected(*first_error);
   return {};
 }

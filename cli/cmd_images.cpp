@@ -1,11 +1,15 @@
 // Image verbs: pull, load, import, images, tag, rmi, save (docker's flags and output).
-#include <ctime>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <memory>
 
 #include "base/clock.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/progress_bars.h"
 #include "cli/table.h"
 
 namespace berth::cli {
@@ -109,7 +113,13 @@ int default_concurrent_downloads() {
 
 oci::PullProgress progress_lines(bool quiet, FILE* out) {
   if (quiet) return {};
+  if (::isatty(::fileno(out))) {
+    auto bars = std::make_shared<LayerBars>(out);
+    return [bars](const oci::PullEvent& e) { bars->show(e); };
+  }
   return [out](const oci::PullEvent& e) {
+    // docker's lines without a terminal: no byte counts, no "Extracting".
+    if (e.current >= 0 || e.status == "Extracting") return;
     if (e.id.empty()) std::fprintf(out, "%s\n", e.status.c_str());
     else std::fprintf(out, "%s: %s\n", e.id.c_str(), e.status.c_str());
     std::fflush(out);

@@ -27,10 +27,10 @@ namespace {
 class Reporter {
  public:
   explicit Reporter(const PullProgress& progress) : progress_(progress) {}
-  void operator()(const std::string& id, const std::string& status) {
+  void operator()(const std::string& id, const std::string& status, int64_t current = -1, int64_t total = -1) {
     if (!progress_) return;
     std::lock_guard lock(mu_);
-    progress_(PullEvent{id, status});
+    progress_(PullEvent{id, status, current, total});
   }
 
  private:
@@ -124,6 +124,7 @@ Result<> fetch_layers(RegistryClient& client, const std::vector<Descriptor>& blo
   };
   auto extract_layer = [&](size_t i) {
     std::string id = short_digest(blobs[i].digest);
+    report(id, "Extracting");
     auto d = extract(staged[i], diff_ids[i]);
     if (!d) return failed(wrap(d.error(), "layer " + blobs[i].digest));
     staged[i].extracted = true;  // each thread writes only its own element
@@ -134,8 +135,16 @@ Result<> fetch_layers(RegistryClient& client, const std::vector<Descriptor>& blo
       size_t j = next.fetch_add(1);
       if (j >= jobs.size()) return;
       size_t i = jobs[j];
-      if (auto got = c.download_blob(blobs[i], staged[i].path, &cancel); !got) return failed(got.error());
-      report(short_digest(blobs[i].digest), "Download complete");
+      std::string id = short_digest(blobs[i].digest);
+      // At most every 256 KiB: a progress bar needs no more, and the lock stays quiet.
+      int64_t shown = -1;
+      auto progress = [&](int64_t bytes) {
+        if (shown >= 0 && bytes - shown < (256 << 10) && bytes != blobs[i].size) return;
+        shown = bytes;
+        report(id, "Downloading", bytes, blobs[i].size);
+      };
+      if (auto got = c.download_blob(blobs[i], staged[i].path, &cancel, progress); !got) return failed(got.error());
+      report(id, "Download complete");
       std::lock_guard lock(mu);
       extractors.emplace_back([&extract_layer, i] { extract_layer(i); });
     }

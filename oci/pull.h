@@ -41,6 +41,9 @@ struct PullOptions {
 // digest (12 hex digits), or the tag (or digest) for "Pulling from <repository>".
 struct PullEvent {
   std::string id, status;
+  // "Downloading" (and "Pushing"): bytes so far and in all (-1: not a progress event).
+  // Plain output skips these; a terminal draws them as docker's bars.
+  int64_t current = -1, total = -1;
 };
 using PullProgress = std::function<void(const PullEvent&)>;
 

@@ -188,6 +188,11 @@ Result<> Builder::start_stage(StageRun& s) {
     ASSIGN_OR_RETURN_CTX(oci::ImageRecord image, base_image(base, platform), where);
     ASSIGN_OR_RETURN_CTX(s.state, ImageState::from_image(engine_.images(), image), where);
     s.key = chain_key("", "FROM " + image.id);
+    // The base image's SHELL stays the shell of shell forms here too.
+    const Json& cfg = s.state.config();
+    if (auto sh = cfg.find("Shell"); sh != cfg.end() && sh->is_array() && !sh->empty() &&
+                                      std::all_of(sh->begin(), sh->end(), [](const Json& j) { return j.is_string(); }))
+      s.shell = sh->get<std::vector<std::string>>();
     ASSIGN_OR_RETURN(oci::Reference ref, oci::parse_reference(base));
     shown = ref.str();
   }

@@ -68,8 +68,9 @@ class Builder {
   void record_metadata(StageRun& s, const Instruction& ins, const std::string& canonical);
   // layer_steps.cpp: instructions that add a layer.
   using MakeLayer = std::function<Result<std::string>(const std::string& scratch)>;
+  // `container`: the layer is a RUN container's upper directory (whose mount stubs go).
   Result<> layer_step(StageRun& s, const Instruction& ins, const std::string& key_part,
-                      const std::string& created_by, const MakeLayer& make);
+                      const std::string& created_by, const MakeLayer& make, bool container = false);
   Result<> do_run(StageRun& s, const Instruction& ins);
   Result<> do_copy(StageRun& s, const Instruction& ins);
   Result<> do_workdir(StageRun& s, const Instruction& ins);

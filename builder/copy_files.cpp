@@ -1,6 +1,8 @@
 // COPY and ADD inside a layer job (see copy_files.h).
 #include "builder/copy_files.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -81,8 +83,9 @@ class Copier {
     TRY(clear_way(dest_dir, dest_name, st, rel));
     ASSIGN_OR_RETURN(Fd out, open_at(dest_dir, dest_name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600));
     TRY(copy_file_data(in, out.get(), st.st_size, rel));
-    TRY(copy_xattrs(in, out.get(), rel));
-    return set_metadata(out.get(), st, rel);
+    TRY(set_metadata(out.get(), st, rel));
+    // After chown: the kernel drops security.capability (file capabilities) on chown.
+    return copy_xattrs(in, out.get(), rel);
   }
 
   // Every entry of src (a directory fd) into dest; rel names src in errors and for
@@ -120,6 +123,9 @@ class Copier {
     if (::fstatat(dest_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return {};
     if (S_ISDIR(st.st_mode) && S_ISDIR(src.st_mode)) return {};
     if (S_ISDIR(st.st_mode)) return fail("cannot replace the directory with a non-directory", rel);
+    // An image's /bin -> usr/bin must not become a directory holding only what we copy
+    // (the image would lose /bin/sh): refused, as BuildKit refuses it.
+    if (S_ISLNK(st.st_mode) && S_ISDIR(src.st_mode)) return fail("cannot copy to non-directory", rel);
     if (::unlinkat(dest_dir, name.c_str(), 0) < 0) return sys_error("unlink", rel);
     return {};
   }
@@ -142,10 +148,20 @@ bool is_directory_in_root(int root, const std::string& path) {
   return runtime::open_in_root(root, path, O_DIRECTORY).has_value();
 }
 
-// ADD's archive rule: a regular file libarchive reads as a tar is extracted, not copied.
+// ADD's archive rule: a local file that is a tar (plain, or gzip/bzip2/xz/zstd
+// compressed) is extracted; anything else, a .json.gz too, is copied as it is. libarchive
+// with the tar format only decides: the first header must read.
 bool is_archive(int fd) {
-  auto d = oci::digest_layer(runtime::fd_path(fd));
-  return d.has_value();
+  struct archive* a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_tar(a);
+  bool tar = false;
+  if (archive_read_open_filename(a, runtime::fd_path(fd).c_str(), 65536) == ARCHIVE_OK) {
+    struct archive_entry* e;
+    tar = archive_read_next_header(a, &e) == ARCHIVE_OK;
+  }
+  archive_read_free(a);
+  return tar;
 }
 
 }  // namespace
@@ -186,6 +202,15 @@ Result<> copy_sources(int source_root, int dest_root, const CopyRequest& r) {
     TRY(copier.copy_regular(in.get(), st, src, out.get(), name));
   }
   return {};
+}
+
+std::optional<std::string> read_image_file(int root, const std::string& path) {
+  auto fd = runtime::open_in_root(root, path);
+  struct stat st;
+  if (!fd || ::fstat(fd->get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) return std::nullopt;
+  auto text = read_file(runtime::fd_path(fd->get()));
+  if (!text) return std::nullopt;
+  return *text;
 }
 
 Result<> write_heredoc_file(int dest_root, const std::string& dest, const std::string& content,

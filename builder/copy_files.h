@@ -36,6 +36,10 @@ struct CopyRequest {
 // Copies from source_root (an O_PATH directory fd) into dest_root (the stage's filesystem).
 Result<> copy_sources(int source_root, int dest_root, const CopyRequest& request);
 
+// A small regular file of the stage's filesystem (/etc/passwd for --chown), resolved
+// inside its root; nullopt when it is missing or not a regular file of at most 1 MiB.
+std::optional<std::string> read_image_file(int root, const std::string& path);
+
 // Writes `content` as the file `dest` (COPY <<EOF heredocs), mode 0644 unless request.mode.
 Result<> write_heredoc_file(int dest_root, const std::string& dest, const std::string& content,
                             const CopyRequest& request);

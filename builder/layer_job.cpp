@@ -34,6 +34,9 @@ Result<> mount_overlay(const std::string& target, const std::string& data) {
 // In the child: its own mount namespace, the two filesystems, then the job.
 Result<> run_in_child(const LayerJob& job, const std::function<Result<>(int, int)>& fn) {
   if (::unshare(CLONE_NEWNS) < 0) return sys_error("unshare", "CLONE_NEWNS");
+  // Directories and files made here get the modes asked for, whatever berth's caller's
+  // umask is (the OCI runtimes' default, 022).
+  ::umask(022);
   // Nothing we mount may propagate back to the host's namespace.
   if (::mount("", "/", "", MS_REC | MS_PRIVATE, "") < 0) return sys_error("mount", "/ private");
   const std::string& d = job.scratch_dir;

@@ -78,7 +78,7 @@ std::set<std::string> Builder::mount_stubs(const std::string& upper, const std::
 }
 
 Result<> Builder::layer_step(StageRun& s, const Instruction& ins, const std::string& key_part,
-                             const std::string& created_by, const MakeLayer& make) {
+                             const std::string& created_by, const MakeLayer& make, bool container) {
   std::string key = chain_key(s.key, key_part);
   progress_.start(step_name(s, ins.original));
   std::optional<CacheRecord> rec;
@@ -98,7 +98,8 @@ Result<> Builder::layer_step(StageRun& s, const Instruction& ins, const std::str
       rec->empty_layer = true;
     } else {
       ASSIGN_OR_RETURN(auto lowers, engine_.images().layer_dirs(s.state.diff_ids()));
-      ASSIGN_OR_RETURN(oci::LayerDigests d, engine_.images().add_layer_dir(*upper, scratch, mount_stubs(*upper, lowers)));
+      std::set<std::string> stubs = container ? mount_stubs(*upper, lowers) : std::set<std::string>{};
+      ASSIGN_OR_RETURN(oci::LayerDigests d, engine_.images().add_layer_dir(*upper, scratch, stubs));
       rec->diff_id = d.diff_id;
       rec->blob = oci::LayerBlob{"application/vnd.oci.image.layer.v1.tar", d.blob_digest, d.blob_size};
     }
@@ -141,7 +142,7 @@ Result<> Builder::do_run(StageRun& s, const Instruction& ins) {
   // The ARG values in scope are part of the command's environment, so of its cache key.
   std::string key = "RUN " + Json(argv).dump() + " " + Json(s.args).dump() + " " + network;
   std::string created_by = "RUN " + join(argv, " ");
-  return layer_step(s, ins, key, created_by, [&](const std::string& scratch) { return run_container(s, argv, network, scratch); });
+  return layer_step(s, ins, key, created_by, [&](const std::string& scratch) { return run_container(s, argv, network, scratch); }, true);
 }
 
 Result<> Builder::do_workdir(StageRun& s, const Instruction& ins) {
@@ -221,17 +222,17 @@ Result<> Builder::do_copy(StageRun& s, const Instruction& ins) {
   }
 
   ASSIGN_OR_RETURN(auto lowers, engine_.images().layer_dirs(s.state.diff_ids()));
-  if (!chown.empty()) {
-    // Names resolve through the stage's own /etc/passwd and /etc/group, as docker does.
-    auto read_in_image = [&](const std::string& rel) -> std::optional<std::string> {
-      for (auto it = lowers.rbegin(); it != lowers.rend(); ++it)
-        if (auto text = read_file(path_join(*it, rel))) return *text;
-      return std::nullopt;
-    };
-    ASSIGN_OR_RETURN(engine::ResolvedUser u, engine::resolve_user(chown, read_in_image("etc/passwd"), read_in_image("etc/group")));
-    req.uid = u.uid;
-    req.gid = u.gid;  // the group given, else the user's primary group
-  }
+  // --chown's names resolve through the stage's own /etc/passwd and /etc/group, as
+  // docker does: read in the layer job, inside the stage's root (a symlinked /etc of the
+  // image must never lead to the host's).
+  auto resolve_chown = [&chown](int root, CopyRequest& r) -> Result<> {
+    if (chown.empty()) return {};
+    ASSIGN_OR_RETURN(engine::ResolvedUser u, engine::resolve_user(chown, read_image_file(root, "etc/passwd"),
+                                                                   read_image_file(root, "etc/group")));
+    r.uid = u.uid;
+    r.gid = u.gid;  // the group given, else the user's primary group
+    return {};
+  };
 
   // Sources: from another stage or image (its filesystem), or from the context.
   std::vector<std::string> source_layers;
@@ -273,6 +274,7 @@ Result<> Builder::do_copy(StageRun& s, const Instruction& ins) {
   std::string created_by = ins.keyword + " " + join(words, " ") + " " + req.dest;
   return layer_step(s, ins, key, created_by, [&](const std::string& scratch) {
     return run_layer_job(LayerJob{lowers, scratch, source_layers}, [&](int root, int source) -> Result<> {
+      TRY(resolve_chown(root, req));
       for (const auto* h : docs) {
         std::string dest = req.dest.ends_with("/") ? req.dest + h->name : req.dest;
         TRY(write_heredoc_file(root, dest, h->content, req));

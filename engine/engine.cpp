@@ -298,7 +298,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto status = runtime::run_container(req);
   if (!status) return cleanup(status.error());
-  TRY(detach_network(rec.id));
+  if (auto d = detach_network(rec.id); !d) return cleanup(d.error());
   rec.status = "exited";
   rec.pid = 0;
   rec.exit_code = status->code;

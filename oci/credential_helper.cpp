@@ -2,6 +2,7 @@
 #include "oci/credential_helper.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,7 +34,12 @@ Result<HelperOutput> run_helper(const std::string& helper, const std::string& ac
   }
   in_r.reset();
   out_w.reset();
+  // A helper that exits without reading (not found: 127) must not kill us with SIGPIPE.
+  struct sigaction ignore = {}, saved = {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &saved);
   (void)write_all(in_w.get(), input.data(), input.size());
+  ::sigaction(SIGPIPE, &saved, nullptr);
   in_w.reset();
   HelperOutput r;
   char buf[4096];
@@ -42,7 +48,7 @@ Result<HelperOutput> run_helper(const std::string& helper, const std::string& ac
     if (n < 0) break;
     r.out.append(buf, static_cast<size_t>(n));
   }
-  int status;
+  int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,8 @@ BlockForwarded::~BlockForwarded() { ::sigprocmask(SIG_SETMASK, &original, nullpt
   for (int i = 0; i < 3; i++) {
     if (ctx.stdio[i] >= 0) ::dup2(ctx.stdio[i], i);
   }
+  // The container's umask is runc's default, not whatever the caller of berth had.
+  ::umask(022);
   auto r = run_steps(steps, process_steps(), ctx);
   // Only reached on failure: execve does not return on success.
   send_error(ctx.sync_fd, r.error());

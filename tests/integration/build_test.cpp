@@ -334,6 +334,20 @@ TEST_F(BuildTest, AddHeredocsShellEntrypointAndOnbuild) {
   ASSERT_EQ(child.code, 0) << describe(child);
   EXPECT_EQ(run_image("misc:child", {"cat /onbuild.out"}).out, "triggered\n");
   EXPECT_FALSE(image_config("misc:child")["config"].contains("OnBuild"));
+  // The base's SHELL (-ec) is the child's too: `false;` stops the step there.
+  write("Dockerfile", "FROM misc:1\nRUN false; echo kept going\n");
+  Result strict = build({"-t", "misc:strict"});
+  EXPECT_EQ(strict.code, 1) << describe(strict);
+  EXPECT_NE(strict.err.find("/bin/sh -ec false; echo kept going"), std::string::npos) << strict.err;
+  // ADD copies a file that is not a tar as it is; COPY never merges a directory into a
+  // symlink of the image (the image would lose what the link pointed at).
+  write("plain.json.gz", "not really gzip\n");
+  write("tree/lnk/file", "x\n");
+  write("Dockerfile", "FROM busybox\nADD plain.json.gz /etc/\nRUN ln -s /usr /lnk\nCOPY tree/ /\n");
+  Result mixed = build({"-t", "misc:mixed"});
+  EXPECT_EQ(mixed.code, 1) << describe(mixed);
+  EXPECT_NE(mixed.err.find("cannot copy to non-directory"), std::string::npos) << mixed.err;
+  EXPECT_NE(mixed.err.find("[2/4] ADD plain.json.gz /etc/\n#3 DONE"), std::string::npos) << mixed.err;
   // A wrong --checksum is refused before anything is copied.
   write("Dockerfile", "FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " " + url + " /x\n");
   Result bad = build({"-t", "misc:bad"});

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/fd.h"
@@ -177,6 +178,23 @@ std::string random_hex(size_t bytes) {
     out += hex[c >> 4];
     out += hex[c & 15];
   }
+  return out;
+}
+
+Result<std::vector<std::string>> list_dir_at(int dirfd, const std::string& shown) {
+  // A new open description of the directory: reading it moves no offset the caller shares.
+  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return sys_error("open", shown);
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    return sys_error("opendir", shown);
+  }
+  std::vector<std::string> out;
+  while (struct dirent* e = ::readdir(dir))
+    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
+  ::closedir(dir);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -29,6 +29,9 @@ bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 // Names in a directory, without "." and "..". Missing directory: empty list.
 Result<std::vector<std::string>> list_dir(const std::string& path);
+// The same for a directory open as `dirfd` (any fd of it, O_PATH too; its own offset is
+// left alone), sorted; `shown` names it in errors.
+Result<std::vector<std::string>> list_dir_at(int dirfd, const std::string& shown);
 // "a/b" + "c" -> "a/b/c" (no normalisation; for trusted paths only: image content is resolved
 // with openat2(RESOLVE_IN_ROOT) instead, see oci/ and runtime/).
 std::string path_join(const std::string& a, const std::string& b);

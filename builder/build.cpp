@@ -63,9 +63,7 @@ std::map<std::string, std::string> platform_args() {
   return out;
 }
 
-std::string Builder::path_of_cache(engine::Engine& engine) {
-  return path_join(engine.state_root().storage, "builder/cache");
-}
+std::string Builder::path_of_cache(engine::Engine& engine) { return build_cache_dir(engine.state_root().storage); }
 
 Result<> Builder::load() {
   std::string text;
@@ -307,7 +305,7 @@ Result<std::vector<std::string>> prune_build_cache(engine::Engine& engine) {
     ASSIGN_OR_RETURN(auto removed, engine.images().remove_image(img.id, true));
     lines.insert(lines.end(), removed.begin(), removed.end());
   }
-  TRY(BuildCache(path_join(engine.state_root().storage, "builder/cache"), engine.images()).clear());
+  TRY(BuildCache(build_cache_dir(engine.state_root().storage), engine.images()).clear());
   return lines;
 }
 

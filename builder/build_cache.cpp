@@ -7,6 +7,8 @@
 
 namespace berth::builder {
 
+std::string build_cache_dir(const std::string& storage) { return path_join(storage, "builder/cache"); }
+
 std::string chain_key(const std::string& prev, const std::string& part) {
   return sha256_hex(prev + "\n" + part);
 }
@@ -19,7 +21,6 @@ std::optional<CacheRecord> BuildCache::find(const std::string& key) {
     r.empty_layer = doc->value("empty_layer", false);
     r.diff_id = doc->value("diff_id", "");
     r.created = doc->value("created", "");
-    r.image_id = doc->value("image", "");
     if (doc->contains("blob")) {
       const Json& b = doc->at("blob");
       r.blob = oci::LayerBlob{b.at("mediaType").get<std::string>(), b.at("digest").get<std::string>(),
@@ -28,9 +29,7 @@ std::optional<CacheRecord> BuildCache::find(const std::string& key) {
   } catch (const Json::exception&) {
     return std::nullopt;  // a damaged record is a miss; the step runs again and rewrites it
   }
-  if (!r.image_id.empty()) {
-    if (!store_.find_image(r.image_id)) return std::nullopt;
-  } else if (!r.empty_layer && !store_.has_layer(r.diff_id, r.blob.digest)) {
+  if (!r.empty_layer && !store_.has_layer(r.diff_id, r.blob.digest)) {
     return std::nullopt;
   }
   return r;
@@ -38,8 +37,7 @@ std::optional<CacheRecord> BuildCache::find(const std::string& key) {
 
 Result<> BuildCache::put(const std::string& key, const CacheRecord& r) {
   Json doc = {{"created", r.created}};
-  if (!r.image_id.empty()) doc["image"] = r.image_id;
-  else if (r.empty_layer) doc["empty_layer"] = true;
+  if (r.empty_layer) doc["empty_layer"] = true;
   else {
     doc["diff_id"] = r.diff_id;
     doc["blob"] = {{"mediaType", r.blob.media_type}, {"digest", r.blob.digest}, {"size", r.blob.size}};

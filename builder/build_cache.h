@@ -5,9 +5,9 @@
 // ARG values in scope and the digest of the files the step reads (COPY's sources). So a
 // change anywhere invalidates that step and every step after it, and nothing before it,
 // which is docker's rule. A record is a small JSON file named by the key under
-// <storage>/builder/cache/: the layer the step made (or that it made none), or, for the
-// end of a stage, the image. A record whose layer or image has gone from the store (rmi,
-// builder prune) is a miss, not an error.
+// <storage>/builder/cache/: the layer the step made, or that it made none (and when the
+// step first ran). A record whose layer has gone from the store (rmi, builder prune) is a
+// miss, not an error.
 #pragma once
 
 #include <optional>
@@ -18,6 +18,9 @@
 
 namespace berth::builder {
 
+// Where a state root keeps the records: <storage>/builder/cache.
+std::string build_cache_dir(const std::string& storage);
+
 // sha256 of prev + "\n" + part: the next link of a key chain.
 std::string chain_key(const std::string& prev, const std::string& part);
 
@@ -26,7 +29,6 @@ struct CacheRecord {
   std::string diff_id;       // else its layer
   oci::LayerBlob blob;
   std::string created;       // when the step first ran (history keeps it)
-  std::string image_id;      // a stage's end: its image
 };
 
 class BuildCache {
@@ -37,7 +39,6 @@ class BuildCache {
   Result<> put(const std::string& key, const CacheRecord& record);
   // builder prune: every record.
   Result<> clear();
-  const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;

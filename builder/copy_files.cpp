@@ -3,14 +3,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <climits>
-#include <cstring>
 
 #include "base/fd.h"
 #include "base/file_copy.h"
@@ -22,18 +20,6 @@ namespace berth::builder {
 
 namespace {
 
-Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown) {
-  Fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dup) return sys_error("open", shown);
-  DIR* dir = ::fdopendir(dup.release());
-  if (!dir) return sys_error("opendir", shown);
-  std::vector<std::string> out;
-  while (struct dirent* e = ::readdir(dir))
-    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
-  ::closedir(dir);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 class Copier {
  public:
@@ -44,6 +30,10 @@ class Copier {
                 const std::string& dest_name) {
     struct stat st;
     if (::fstatat(src_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat", rel);
+    if (S_ISREG(st.st_mode)) {
+      ASSIGN_OR_RETURN(Fd in, open_at(src_dir, name, O_RDONLY | O_NOFOLLOW));
+      return copy_regular(in.get(), st, rel, dest_dir, dest_name);
+    }
     TRY(clear_way(dest_dir, dest_name, st, rel));
     if (S_ISDIR(st.st_mode)) {
       if (::mkdirat(dest_dir, dest_name.c_str(), 0700) < 0 && errno != EEXIST) return sys_error("mkdir", rel);
@@ -51,10 +41,6 @@ class Copier {
       ASSIGN_OR_RETURN(Fd out, open_at(dest_dir, dest_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
       TRY(copy_contents(in.get(), rel, out.get()));
       return set_metadata(out.get(), st, rel);
-    }
-    if (S_ISREG(st.st_mode)) {
-      ASSIGN_OR_RETURN(Fd in, open_at(src_dir, name, O_RDONLY | O_NOFOLLOW));
-      return copy_regular(in.get(), st, rel, dest_dir, dest_name);
     }
     if (S_ISLNK(st.st_mode)) {
       char target[4096];
@@ -91,7 +77,7 @@ class Copier {
   // Every entry of src (a directory fd) into dest; rel names src in errors and for
   // .dockerignore ("" for the context's root).
   Result<> copy_contents(int src, const std::string& rel, int dest) {
-    ASSIGN_OR_RETURN(auto names, list_names(src, rel));
+    ASSIGN_OR_RETURN(auto names, list_dir_at(src, rel));
     for (const auto& n : names) {
       std::string child = rel.empty() ? n : rel + "/" + n;
       if (r_.ignore && r_.ignore->excluded(child)) {

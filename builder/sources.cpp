@@ -1,16 +1,15 @@
 // COPY sources: expansion and content digests (see sources.h).
 #include "builder/sources.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "base/fd.h"
+#include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "runtime/safe_path.h"
@@ -21,18 +20,6 @@ namespace {
 
 bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
-Result<std::vector<std::string>> names_in(int dirfd, const std::string& shown) {
-  Fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dup) return sys_error("open", shown);
-  DIR* dir = ::fdopendir(dup.release());
-  if (!dir) return sys_error("opendir", shown);
-  std::vector<std::string> out;
-  while (struct dirent* e = ::readdir(dir))
-    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
-  ::closedir(dir);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 bool visible(const DockerIgnore* ignore, const std::string& rel) { return !ignore || !ignore->excluded(rel); }
 
@@ -68,7 +55,7 @@ Result<std::vector<std::string>> expand_source(int root_fd, const std::string& p
       if (!dir) continue;  // not a directory: nothing below it matches
       Fd real(::openat(dir->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!real) continue;
-      ASSIGN_OR_RETURN(auto names, names_in(real.get(), base));
+      ASSIGN_OR_RETURN(auto names, list_dir_at(real.get(), base));
       for (const auto& n : names)
         if (::fnmatch(comp.c_str(), n.c_str(), 0) == 0) next.push_back(prefix + n);
     }
@@ -108,7 +95,7 @@ class Digester {
       TRY(add_content(in.get(), rel));
     } else if (S_ISDIR(st.st_mode)) {
       ASSIGN_OR_RETURN(Fd dir, open_fd(runtime::fd_path(fd), O_RDONLY | O_DIRECTORY));
-      ASSIGN_OR_RETURN(auto names, names_in(dir.get(), rel));
+      ASSIGN_OR_RETURN(auto names, list_dir_at(dir.get(), rel));
       for (const auto& n : names) {
         std::string child = rel.empty() ? n : rel + "/" + n;
         ASSIGN_OR_RETURN(Fd c, open_at(dir.get(), n, O_PATH | O_NOFOLLOW));

@@ -33,22 +33,8 @@ Result<builder::BuildOptions> build_options(const BuildFlags& f) {
   o.network = f.network;
   o.no_cache = f.no_cache;
   o.pull = f.pull;
-  for (const auto& a : f.build_args) {
-    auto eq = a.find('=');
-    if (eq == 0) return fail("invalid --build-arg (want KEY=VALUE or KEY)", a);
-    if (eq == std::string::npos) {
-      // docker's --build-arg KEY: the value from our environment, if it is set there.
-      const char* v = ::getenv(a.c_str());
-      o.build_args[a] = v ? std::optional<std::string>(v) : std::nullopt;
-    } else {
-      o.build_args[a.substr(0, eq)] = a.substr(eq + 1);
-    }
-  }
-  for (const auto& l : f.labels) {
-    auto eq = l.find('=');
-    if (l.empty() || eq == 0) return fail("invalid --label (want key=value)", l);
-    o.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-  }
+  ASSIGN_OR_RETURN(o.build_args, parse_build_arg_flags(f.build_args));
+  ASSIGN_OR_RETURN(o.labels, parse_label_flags(f.labels));
   return o;
 }
 
@@ -68,6 +54,31 @@ int build(const Globals& g, const BuildFlags& f) {
 }
 
 }  // namespace
+
+Result<std::map<std::string, std::string>> parse_label_flags(const std::vector<std::string>& flags) {
+  std::map<std::string, std::string> out;
+  for (const auto& l : flags) {
+    auto eq = l.find('=');
+    if (l.empty() || eq == 0) return fail("invalid --label (want key=value)", l);
+    out[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::optional<std::string>>> parse_build_arg_flags(const std::vector<std::string>& flags) {
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& a : flags) {
+    auto eq = a.find('=');
+    if (a.empty() || eq == 0) return fail("invalid --build-arg (want KEY=VALUE or KEY)", a);
+    if (eq != std::string::npos) {
+      out[a.substr(0, eq)] = a.substr(eq + 1);
+      continue;
+    }
+    const char* v = ::getenv(a.c_str());
+    out[a] = v ? std::optional<std::string>(v) : std::nullopt;
+  }
+  return out;
+}
 
 void register_build_commands(CLI::App& app, Globals& g, int* exit_code) {
   static BuildFlags f;

@@ -306,16 +306,9 @@ int compose_pull(const Globals& g, ComposeFlags& f) {
 }
 
 int compose_build(const Globals& g, ComposeFlags& f) {
-  for (const auto& a : f.build_args) {
-    auto eq = a.find('=');
-    if (eq == 0) return report(Error(0, "invalid --build-arg (want KEY=VALUE or KEY)", a));
-    if (eq != std::string::npos) {
-      f.build_request.args[a.substr(0, eq)] = a.substr(eq + 1);
-    } else {
-      const char* v = ::getenv(a.c_str());
-      f.build_request.args[a] = v ? std::optional<std::string>(v) : std::nullopt;
-    }
-  }
+  auto args = parse_build_arg_flags(f.build_args);
+  if (!args) return report(args.error());
+  f.build_request.args = std::move(*args);
   return with_stack(g, f, [&](compose::Stack& stack) -> int {
     std::vector<std::string> services = f.args;
     if (services.empty())

@@ -35,10 +35,9 @@ int create_network(const Globals& g, const std::string& name, const CreateFlags&
       wanted.options[key] = value;
     }
   }
-  for (const auto& l : f.labels) {
-    auto eq = l.find('=');
-    wanted.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-  }
+  auto labels = parse_label_flags(f.labels);
+  if (!labels) return report(labels.error());
+  wanted.labels = std::move(*labels);
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
   auto net = eng->create_network(std::move(wanted));

@@ -23,11 +23,9 @@ int create_volume(const Globals& g, const std::string& name, const CreateFlags& 
   engine::VolumeRecord wanted;
   wanted.name = name;
   wanted.driver = f.driver;
-  for (const auto& l : f.labels) {
-    auto eq = l.find('=');
-    if (l.empty() || eq == 0) return report(Error(0, "invalid label (want key=value)", l));
-    wanted.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-  }
+  auto labels = parse_label_flags(f.labels);
+  if (!labels) return report(labels.error());
+  wanted.labels = std::move(*labels);
   for (const auto& o : f.opts) {
     auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) return report(Error(0, "invalid --opt (want key=value)", o));

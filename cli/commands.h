@@ -2,7 +2,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "engine/engine.h"
@@ -36,6 +39,13 @@ void register_network_commands(CLI::App& app, Globals& g, int* exit_code);
 void register_volume_commands(CLI::App& app, Globals& g, int* exit_code);
 // push, login, logout (cli/cmd_registry.cpp).
 void register_registry_commands(CLI::App& app, Globals& g, int* exit_code);
+// docker's repeated --label k=v ("k" alone: an empty value), for build, volume and
+// network create; an empty key is an error naming the flag.
+Result<std::map<std::string, std::string>> parse_label_flags(const std::vector<std::string>& flags);
+// --build-arg K=V, or K alone: the value from our environment when it is set there (build
+// and compose build).
+Result<std::map<std::string, std::optional<std::string>>> parse_build_arg_flags(const std::vector<std::string>& flags);
+
 // build, builder prune (cli/cmd_build.cpp).
 void register_build_commands(CLI::App& app, Globals& g, int* exit_code);
 // compose (cli/cmd_compose.cpp).

@@ -1,14 +1,12 @@
 // Copying a directory of an image out of its layers: see image_tree.h for the merge rules.
 #include "engine/image_tree.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
@@ -16,6 +14,7 @@
 
 #include "base/fd.h"
 #include "base/file_copy.h"
+#include "base/fs.h"
 #include "base/strings.h"
 #include "base/trace.h"
 
@@ -128,7 +127,7 @@ class Copier {
   Result<> copy_dir(const MergedDir& src, int dest, const std::string& rel) {
     std::set<std::string> seen;
     for (size_t i = 0; i < src.size(); i++) {
-      ASSIGN_OR_RETURN(auto names, list_names(src[i].get(), rel));
+      ASSIGN_OR_RETURN(auto names, list_dir_at(src[i].get(), rel));
       for (const auto& name : names) {
         if (!seen.insert(name).second) continue;  // a higher layer's entry decided it
         struct stat st;
@@ -153,19 +152,6 @@ class Copier {
   }
 
  private:
-  static Result<std::vector<std::string>> list_names(int dirfd, const std::string& rel) {
-    Fd dup(::fcntl(dirfd, F_DUPFD_CLOEXEC, 0));
-    if (!dup) return sys_error("dup", rel);
-    DIR* dir = ::fdopendir(dup.release());
-    if (!dir) return sys_error("opendir", rel);
-    ::rewinddir(dir);  // the fd may have been read before (it is shared with our caller)
-    std::vector<std::string> out;
-    while (struct dirent* e = ::readdir(dir))
-      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
-    ::closedir(dir);
-    return out;
-  }
-
   Result<> copy_entry(const MergedDir& src, size_t layer, const std::string& name, const struct stat& st, int dest,
                       const std::string& rel) {
     int from = src[layer].get();

@@ -93,6 +93,7 @@ Result<std::string> Builder::run_container(StageRun& s, const std::vector<std::s
   o.workdir = s.state.working_dir();
   o.network = network;
   o.remove = true;
+  o.keep_writable_layer = true;
   o.labels = {"berth.build=1"};
   o.no_healthcheck = true;
 

@@ -20,6 +20,27 @@ int report(const Error& e, int code) {
   return code;
 }
 
+namespace {
+
+// Where the top-level verb is (`network create` is not `create`): the first word that is
+// neither a global flag nor a global flag's value. args.size() if there is none.
+size_t verb_index(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i] == "--root" || args[i] == "--log-level") {
+      i++;
+      continue;
+    }
+    if (args[i].rfind("-", 0) != 0) return i;
+  }
+  return args.size();
+}
+
+bool has_subcommand(const CLI::App& app, const std::string& name) {
+  return !app.get_subcommands([&name](const CLI::App* sub) { return sub->check_name(name); }).empty();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"berth: run containers and compose stacks without a daemon"};
   app.name("berth");
@@ -31,26 +52,23 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", g.log_level, "Log level (debug, info, warn, error)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   int exit_code = 0;
-  register_image_commands(app, g, &exit_code);
-  register_run_command(app, g, &exit_code);
-  register_container_commands(app, g, &exit_code);
-  register_lifecycle_commands(app, g, &exit_code);
-  register_usage_commands(app, g, &exit_code);
-  register_network_commands(app, g, &exit_code);
-  register_volume_commands(app, g, &exit_code);
-  register_build_commands(app, g, &exit_code);
-  register_registry_commands(app, g, &exit_code);
-  register_compose_commands(app, g, &exit_code);
-  app.parse_complete_callback([&g] { set_trace(g.trace); });
   std::vector<std::string> args(argv + 1, argv + argc);
-  for (size_t i = 0; i < args.size(); i++) {
-    // Only the top-level verb counts (`network create` is not `create`): the first word
-    // that is neither a global flag nor a global flag's value.
-    if (args[i] == "--root" || args[i] == "--log-level") {
-      i++;
-      continue;
-    }
-    if (args[i].rfind("-", 0) == 0) continue;
+  // Registering every command's flags with CLI11 takes about a millisecond, a tenth of a
+  // whole `berth run`, so the groups are registered in turn only until the one with the
+  // verb given (all of them for `--help`, a typo, or no verb).
+  const size_t verb_at = verb_index(args);
+  const std::string verb_name = verb_at < args.size() ? args[verb_at] : "";
+  for (auto* add : {register_run_command, register_lifecycle_commands, register_container_commands,
+                    register_image_commands, register_usage_commands, register_network_commands,
+                    register_volume_commands, register_build_commands, register_registry_commands,
+                    register_compose_commands}) {
+    add(app, g, &exit_code);
+    if (!verb_name.empty() && has_subcommand(app, verb_name)) break;
+  }
+  app.parse_complete_callback([&g] { set_trace(g.trace); });
+  // The container's command (after `run IMAGE`, `exec CONTAINER`, `compose run SERVICE`)
+  // is not berth's to parse: it is split off here, whatever flags it has.
+  if (size_t i = verb_index(args); i < args.size()) {
     CLI::App* verb = nullptr;
     size_t from = i + 1;
     if (args[i] == "run" || args[i] == "create" || args[i] == "exec") {
@@ -63,12 +81,12 @@ int main(int argc, char** argv) {
         from = j + 1;
       }
     }
-    if (!verb) break;
-    size_t image = split_container_args(*verb, args, from);
-    if (image < args.size() && args[image] == "--") image++;
-    container_args().assign(args.begin() + static_cast<long>(std::min(image, args.size())), args.end());
-    args.resize(std::min(image, args.size()));
-    break;
+    if (verb) {
+      size_t image = split_container_args(*verb, args, from);
+      if (image < args.size() && args[image] == "--") image++;
+      container_args().assign(args.begin() + static_cast<long>(std::min(image, args.size())), args.end());
+      args.resize(std::min(image, args.size()));
+    }
   }
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {

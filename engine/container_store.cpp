@@ -128,9 +128,10 @@ Result<ContainerStore::Created> ContainerStore::create(ContainerRecord rec) {
     if (c.name == rec.name)
       return fail("Conflict. The container name \"/" + rec.name + "\" is already in use by container \"" +
                   c.id + "\". You have to remove (or rename) that container to be able to reuse that name");
-  rec.id = random_hex(32);
+  if (rec.id.empty()) rec.id = random_hex(32);
   rec.created = rfc3339_now();
   std::string dir = storage_dir(rec.id);
+  if (path_exists(dir)) return fail("container id already in use", rec.id);
   // The overlay's root directory takes the mode of the upper directory: 0755, or nobody
   // but root could reach /bin in the container.
   TRY(make_dirs(dir, 0711));

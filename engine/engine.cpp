@@ -48,10 +48,12 @@ Result<> Engine::recover() {
   return {};
 }
 
-Result<> Engine::discard(const std::string& id) {
+Result<> Engine::discard(const std::string& id, bool networked) {
   TRY(runtime::remove_container_cgroup(id));
-  TRY(detach_network(id));
-  TRY(release_addresses(id));
+  if (networked) {
+    TRY(detach_network(id));
+    TRY(release_addresses(id));
+  }
   return containers_.remove(id);  // both directories; missing ones are fine
 }
 
@@ -199,10 +201,11 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   // Which -v entries are volumes, and where their directories are; nothing made yet.
   ASSIGN_OR_RETURN(VolumeStore volume_store, VolumeStore::open(root_.storage));
   ASSIGN_OR_RETURN(ContainerVolumes vols, plan_container_volumes(volume_store, o.volumes));
-  // Validate every flag before anything exists: a spec built for a dummy id.
-  ContainerRecord draft;
-  draft.id = std::string(64, '0');
-  ASSIGN_OR_RETURN(runtime::Spec checked, make_spec(o, image, draft, vols.dirs));
+  // The id is chosen now, so that the spec is built (and every flag validated) once,
+  // before anything exists.
+  ContainerRecord rec;
+  rec.id = random_hex(32);
+  ASSIGN_OR_RETURN(runtime::Spec spec, make_spec(o, image, rec, vols.dirs));
   for (const auto& v : o.volumes) {  // docker creates a missing host directory for -v
     auto arg = parse_volume_arg(v);
     if (arg && arg->is_bind() && !path_exists(arg->source)) TRY_CTX(make_dirs(arg->source), "creating volume source");
@@ -212,13 +215,12 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   ASSIGN_OR_RETURN(auto layers, images_.layer_dirs(image));
   ASSIGN_OR_RETURN(std::optional<FileLock> volume_lock,
                    take_container_volumes(volume_store, vols, layers,
-                                          IdShift{checked.uid_mappings, checked.gid_mappings}));
+                                          IdShift{spec.uid_mappings, spec.gid_mappings}));
   auto drop_volumes = [&] {
     volume_lock.reset();
     for (const auto& name : vols.created) (void)remove_volume(name, true);
   };
 
-  ContainerRecord rec;
   rec.name = o.name;
   rec.image = o.image;
   rec.image_id = image.id;
@@ -228,6 +230,7 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   rec.options = o.to_json();
   if (!hc.test.empty()) rec.healthcheck = hc.to_json();
   rec.mounts = vols.mounts;
+  rec.command = spec.process.args;
   auto created = containers_.create(rec);
   if (!created) {
     drop_volumes();
@@ -242,19 +245,15 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
     drop_volumes();
     return std::unexpected(std::move(e));
   };
-  auto spec = make_spec(o, image, c, vols.dirs);
-  if (!spec) return cleanup(spec.error());
-  c.command = spec->process.args;
   auto ip = allocate_address(o, c.id);
   if (!ip) return cleanup(ip.error());
   if (auto w = write_etc_files(o, c, *ip); !w) return cleanup(w.error());
-  if (auto w = give_to_container_root(*spec, containers_.storage_dir(c.id)); !w)
+  if (auto w = give_to_container_root(spec, containers_.storage_dir(c.id)); !w)
     return cleanup(w.error());
   if (auto w = write_file_atomic(path_join(containers_.storage_dir(c.id), "config.json"),
-                                 runtime::spec_to_json(*spec).dump(2), 0600, Sync::kNoSync);
+                                 runtime::spec_to_json(spec).dump(2), 0600, Sync::kNoSync);
       !w)
     return cleanup(w.error());
-  if (auto w = containers_.save(c); !w) return cleanup(w.error());
   return made;
 }
 
@@ -298,7 +297,10 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto status = runtime::run_container(req);
   if (!status) return cleanup(status.error());
-  if (auto d = detach_network(rec.id); !d) return cleanup(d.error());
+  // --network none, host and container: leave no network state to look for.
+  const bool networked = is_bridge_network(o.network);
+  if (networked)
+    if (auto d = detach_network(rec.id); !d) return cleanup(d.error());
   rec.status = "exited";
   rec.pid = 0;
   rec.exit_code = status->code;
@@ -308,7 +310,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
     if (auto r = hooks.on_exited(rec); !r) return cleanup(r.error());
   }
   if (o.remove) {
-    TRY(discard(rec.id));
+    TRY(discard(rec.id, networked));
     TRY(remove_anonymous_volumes(rec));  // docker's --rm takes them along
   } else
     TRY(containers_.save(rec));

@@ -179,7 +179,9 @@ class Engine {
   Result<std::string> allocate_address(const RunOptions& o, const std::string& id);
   Result<> release_addresses(const std::string& id);
   // Every trace of a container: cgroup, netns and veth, addresses, directories. Idempotent.
-  Result<> discard(const std::string& id);
+  // `networked` false: the container was never on a bridge network (--network none, host
+  // or container:), so there is no network state to look for.
+  Result<> discard(const std::string& id, bool networked = true);
   // Before a shim is spawned: the DNS servers of the container's networks, started from
   // this process so that init adopts them, not the shim (a subreaper) that would start
   // them with the container otherwise.

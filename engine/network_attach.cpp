@@ -24,10 +24,6 @@ namespace berth::engine {
 
 namespace {
 
-bool is_bridge_network(const std::string& mode) {
-  return mode != "none" && mode != "host" && mode.rfind("container:", 0) != 0;
-}
-
 // Host-side interface names fit IFNAMSIZ (15) and never collide across state roots:
 // container ids are random, and 11 hex digits of them are plenty on one host. The first
 // network's is "vb" + 11 digits; another network's "vx" + 8 of the container's and 4 of the

@@ -217,6 +217,10 @@ Result<NetworkRequest> parse_network_request(const std::string& text) {
   return r;
 }
 
+bool is_bridge_network(const std::string& mode) {
+  return mode != "none" && mode != "host" && mode.rfind("container:", 0) != 0;
+}
+
 std::string NetworkRequest::to_string() const {
   if (ip.empty() && aliases.empty()) return name;
   std::string out = "name=" + name;

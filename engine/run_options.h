@@ -24,6 +24,8 @@ struct RunOptions {
   std::string domainname;                        // --domainname (the NIS domain name)
   std::string name;                              // --name
   bool remove = false;                           // --rm
+  bool keep_writable_layer = false;              // not a flag: the builder takes the upper
+                                                 // directory after --rm (never volatile)
   bool tty = false;                              // -t
   bool interactive = false;                      // -i
   bool init = false;                             // --init
@@ -78,6 +80,9 @@ struct RunOptions {
   Json to_json() const;
   static Result<RunOptions> from_json(const Json& j);
 };
+
+// A --network value naming a bridge network (not none, host or container:NAME).
+bool is_bridge_network(const std::string& mode);
 
 // One --network value: "app", or docker's long form "name=app,alias=web,alias=www,ip=10.1.0.5".
 struct NetworkRequest {

@@ -363,6 +363,7 @@ Result<runtime::Spec> build_spec(const SpecInputs& in) {
     spec.annotations[runtime::kAnnotationLowerdirs] = join(top_first, ":");
     spec.annotations[runtime::kAnnotationUpperdir] = in.upperdir;
     spec.annotations[runtime::kAnnotationWorkdir] = in.workdir;
+    if (o.remove && !o.keep_writable_layer) spec.annotations[runtime::kAnnotationVolatile] = "1";
   }
   if (o.init) spec.annotations[runtime::kAnnotationInit] = "1";
   return spec;

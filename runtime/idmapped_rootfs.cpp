@@ -64,6 +64,8 @@ Result<Fd> make_idmapped_rootfs(const ContainerContext& ctx, pid_t pid) {
   if (upper != a.end() && work != a.end()) {
     TRY(set_option(fs.get(), "upperdir", upper->second));
     TRY(set_option(fs.get(), "workdir", work->second));
+    if (a.contains(kAnnotationVolatile) && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
+      return sys_error("fsconfig overlay", "volatile");
   }
   if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
     return sys_error("fsconfig create overlay", ctx.rootfs);

@@ -104,6 +104,9 @@ Result<> mount_rootfs(ContainerContext& ctx) {
     auto work = a.find(kAnnotationWorkdir);
     if (upper != a.end() && work != a.end())
       data += ",upperdir=" + upper->second + ",workdir=" + work->second;
+    // Unmounting an overlay syncs its whole upper filesystem, on the way out of every
+    // container: half a millisecond here for data `--rm` deletes right after.
+    if (a.contains(kAnnotationVolatile) && upper != a.end()) data += ",volatile";
     // Overlay options are one page at most (4096 bytes); many deep layer paths can exceed
     // it. The engine keeps layer paths short; a clear error beats a truncated mount.
     if (data.size() >= 4096) return fail("overlay mount options exceed one page", ctx.rootfs);

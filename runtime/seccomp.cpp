@@ -579,6 +579,11 @@ Result<SeccompFilter> SeccompFilter::compile(const Json& oci) {
   if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0)
     return fail_errno(-rc, "seccomp_attr_set", "SCMP_FLTATR_CTL_NNP");
   (void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);  // libseccomp >= 2.5
+  // A binary search over syscall numbers instead of a list: the kernel checks the filter
+  // when it is loaded by running it for every syscall number (to cache the ones always
+  // allowed), and for Docker's ~360 rules that costs 0.85 ms as a list, 0.37 ms as a tree;
+  // every syscall the container makes gets cheaper too.
+  (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);  // libseccomp >= 2.5
   if (oci.contains("flags")) {
     TRY_CTX(set_flags(ctx, oci["flags"]), kWhere);
   }
@@ -637,7 +642,7 @@ Result<SeccompFilter> SeccompFilter::compile_cached(const Json& oci, const std::
   const scmp_version* v = seccomp_version();
   struct utsname u;
   ::uname(&u);
-  std::string key = sha256_hex(oci.dump() + "|" + std::to_string(v->major) + "." +
+  std::string key = sha256_hex(oci.dump() + "|tree|" + std::to_string(v->major) + "." +
                                std::to_string(v->minor) + "." + std::to_string(v->micro) + "|" +
                                u.release + "|" + u.machine);
   std::string path = path_join(cache_dir, key + ".bpf");

@@ -26,6 +26,9 @@ namespace berth::runtime {
 inline constexpr const char* kAnnotationLowerdirs = "org.berth.rootfs.lowerdirs";
 inline constexpr const char* kAnnotationUpperdir = "org.berth.rootfs.upperdir";
 inline constexpr const char* kAnnotationWorkdir = "org.berth.rootfs.workdir";
+// "1": the writable layer is thrown away with the container (`run --rm`), so the overlay
+// is mounted "volatile": it never syncs the upper directory, not even when it is unmounted.
+inline constexpr const char* kAnnotationVolatile = "org.berth.rootfs.volatile";
 // "1": run berth's tiny init as PID 1 (docker's --init).
 inline constexpr const char* kAnnotationInit = "org.berth.init";
 

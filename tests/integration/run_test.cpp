@@ -211,5 +211,19 @@ TEST_F(RunTest, KilledBerthIsCleanedUpByTheNextCommand) {
   EXPECT_TRUE(container_dirs().empty());
 }
 
+// Start latency: a foreground `run` loads none of the libraries only registry, tar and NAT
+// work need (base/lazy_library.h). Read from its memory map while it runs.
+TEST_F(RunTest, RunLoadsNoRegistryTarOrNatLibrary) {
+  Process p = berth_bg({"run", "--rm", "--network", "none", "busybox", "sh", "-c", "echo up; sleep 1"});
+  ASSERT_TRUE(p.wait_for_output("up", 20s));
+  std::string maps = slurp("/proc/" + std::to_string(p.pid()) + "/maps");
+  ASSERT_NE(maps.find("berth"), std::string::npos) << maps;
+  for (const char* lib : {"libcurl", "libarchive", "libnftables", "libcrypto", "libssl"})
+    EXPECT_EQ(maps.find(lib), std::string::npos) << lib << " is mapped:\n" << maps;
+  Result r = p.wait();
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(container_dirs().empty());
+}
+
 }  // namespace
 }  // namespace berth_it

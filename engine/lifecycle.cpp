@@ -209,10 +209,7 @@ Result<ContainerRecord> Engine::run_detached(const RunOptions& o) {
     (void)remove_anonymous_volumes(made.rec);
     return std::unexpected(s.error());
   }
-  return containers_.update(made.rec.id, [](ContainerRecord& r) -> Result<> {
-    r.half_made = false;
-    return {};
-  });
+  return containers_.load(made.rec.id);  // start_detached has saved it as running
 }
 
 Result<ContainerRecord> Engine::start(const std::string& key) {
@@ -277,6 +274,7 @@ Result<runtime::Started> Engine::start_detached(const std::string& id, pid_t shi
     }
     r.shim_pid = shim;
     r.detached = true;
+    r.half_made = false;  // handed over: from here on it is a running container like any
     r.exit_code = 0;
     r.oom_killed = false;
     r.started_at = rfc3339_now();

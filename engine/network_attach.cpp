@@ -122,7 +122,14 @@ Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& 
     o.publish_all = false;
   }
   if (!bridge && !o.publish.empty()) return fail("published ports need a bridge network (--network NAME), not " + o.network);
-  TRY(port_requests(o));
+  ASSIGN_OR_RETURN(auto ports, port_requests(o));
+  for (const auto& p : ports) {
+    if (p.host_ip.find(':') == std::string::npos || !bridge) continue;
+    ASSIGN_OR_RETURN(NetworkRecord first, find_network(o.network));
+    if (!first.ipv6)
+      return fail("publishing on the IPv6 address " + p.host_ip + " needs an IPv6 network (network create --ipv6), not " +
+                  first.name);
+  }
   if (!o.publish.empty() && !o.userland_proxy && !netns::nftables_usable()) {
     trace_note("nftables is not usable here: the shim's userland proxy will serve the published ports");
     o.userland_proxy = true;

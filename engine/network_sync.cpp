@@ -176,7 +176,9 @@ Result<> Engine::sync_nat(const std::vector<NetworkRecord>& all) {
       if (ip == net.addresses.end()) continue;
       for (const auto& p : e.ports) {
         if (p.proxy) continue;  // the container's shim serves it (runtime/port_proxy.h)
-        rules.ports.push_back({p.host_ip, p.host_port, ip->second, p.container_port, p.protocol});
+        auto ip6 = net.addresses_v6.find(cid);
+        rules.ports.push_back({p.host_ip, p.host_port, ip->second, p.container_port, p.protocol,
+                               ip6 == net.addresses_v6.end() ? std::string() : ip6->second});
         if (std::find(localnet.begin(), localnet.end(), net.bridge) == localnet.end()) localnet.push_back(net.bridge);
       }
     }

@@ -143,7 +143,7 @@ Result<> Server::State::load_records() {
     loop.records = records.get();
   }
   for (const auto& w : warnings) loop.log(path + " " + w);
-  // The file's text, the parser's scratch maps and the old table are freed by now; hand
+  // The file's text, the parser's scratch arrays and the old table are freed by now; hand
   // their pages back to the kernel rather than keep them for a reload that may never come.
   ::malloc_trim(0);
   return {};

@@ -37,8 +37,11 @@
 //
 // Why each piece is as it is:
 //
-// - `inet` family: one table sees IPv4 and IPv6 alike, so IPv6 rules can join later. Its
-//   `dnat ip to` only ever rewrites IPv4 packets; `meta nfproto ipv4` says so up front.
+// - `inet` family: one table sees IPv4 and IPv6 alike. Its `dnat ip to` only ever rewrites
+//   IPv4 packets; `meta nfproto ipv4` says so up front. A network made with --ipv6 adds a
+//   chain `published6` (`dnat ip6 to [fd00::2]:80`, entered with `meta nfproto ipv6`) and
+//   the same hairpin masquerade for its IPv6 subnet. IPv6 has no route_localnet, so [::1]
+//   is not DNATed anywhere (the kernel would drop a ::1 source leaving loopback).
 // - `fib daddr type local`: "addressed to this host", whatever its addresses are now (DHCP
 //   may change them), 127.0.0.1 included. The same match works in prerouting and in output
 //   (checked on 6.x kernels by the traffic test). nft names priority -100 `dstnat` only in
@@ -135,6 +138,18 @@ bool is_address(int family, const std::string& s) {
 }
 
 bool is_wildcard(const std::string& host_ip) { return host_ip.empty() || host_ip == "0.0.0.0"; }
+bool is_wildcard6(const std::string& host_ip) { return host_ip.empty() || host_ip == "::"; }
+bool is_any(const std::string& host_ip) { return is_wildcard(host_ip) || host_ip == "::"; }
+
+// Which families a published port gets a rule in: those its host address covers and the
+// container has an address of. (IPv6 has no route_localnet: a connection to [::1] cannot
+// be sent on to a container, so ::1 is reached only through the userland proxy.)
+bool serves_ipv4(const PortForward& p) {
+  return !p.container_ip.empty() && (p.host_ip.empty() || is_address(AF_INET, p.host_ip));
+}
+bool serves_ipv6(const PortForward& p) {
+  return !p.container_ip6.empty() && (p.host_ip.empty() || is_address(AF_INET6, p.host_ip));
+}
 
 // "172.18.0.0/16": an address, a prefix length, and no bits set past the prefix (nft would
 // silently clear them, and the rule would cover another network than the one written).
@@ -161,8 +176,10 @@ Result<> check_network(const NatNetwork& net) {
 }
 
 std::string describe(const PortForward& p) {
-  return (is_wildcard(p.host_ip) ? "" : p.host_ip + ":") + std::to_string(p.host_port) +
-         "->" + p.container_ip + ":" + std::to_string(p.container_port) + "/" + p.protocol;
+  std::string host = p.host_ip.find(':') != std::string::npos ? "[" + p.host_ip + "]:" : p.host_ip + ":";
+  std::string to = p.container_ip.empty() ? "[" + p.container_ip6 + "]" : p.container_ip;
+  return (p.host_ip.empty() || p.host_ip == "0.0.0.0" ? "" : host) + std::to_string(p.host_port) + "->" + to +
+         ":" + std::to_string(p.container_port) + "/" + p.protocol;
 }
 
 Result<> check_port(const PortForward& p) {
@@ -172,10 +189,16 @@ Result<> check_port(const PortForward& p) {
   };
   if (p.protocol != "tcp" && p.protocol != "udp" && p.protocol != "sctp")
     return bad("unknown protocol", p.protocol);
-  if (!is_wildcard(p.host_ip) && !is_address(AF_INET, p.host_ip))
-    return bad("not an IPv4 host address", p.host_ip);
-  if (!is_address(AF_INET, p.container_ip))
+  if (!p.host_ip.empty() && !is_address(AF_INET, p.host_ip) && !is_address(AF_INET6, p.host_ip))
+    return bad("not an IP host address", p.host_ip);
+  if (!p.container_ip.empty() && !is_address(AF_INET, p.container_ip))
     return bad("not an IPv4 container address", p.container_ip);
+  if (!p.container_ip6.empty() && !is_address(AF_INET6, p.container_ip6))
+    return bad("not an IPv6 container address", p.container_ip6);
+  if (!serves_ipv4(p) && !serves_ipv6(p))
+    return bad(is_address(AF_INET6, p.host_ip) ? "an IPv6 host address for a container without an IPv6 address"
+                                               : "no container address of the host address's family",
+               p.host_ip);
   if (p.host_port == 0 || p.container_port == 0) return bad("port 0");
   return {};
 }
@@ -185,9 +208,9 @@ Result<> check_port(const PortForward& p) {
 // Sorted by protocol and host port; for one port, a rule for one host address comes
 // before the rule for all of them (the first DNAT that matches wins).
 auto port_key(const PortForward& p) {
-  return std::make_tuple(p.protocol, p.host_port, is_wildcard(p.host_ip),
+  return std::make_tuple(p.protocol, p.host_port, is_any(p.host_ip),
                          is_wildcard(p.host_ip) ? std::string() : p.host_ip, p.container_ip,
-                         p.container_port);
+                         p.container_port, p.container_ip6);
 }
 
 std::vector<PortForward> sorted_ports(std::vector<PortForward> ports) {
@@ -215,8 +238,10 @@ Result<> check_conflicts(const std::vector<PortForward>& ports) {
       const auto& a = ports[i];
       const auto& b = ports[j];
       if (a.protocol != b.protocol || a.host_port != b.host_port) break;
-      if (is_wildcard(a.host_ip) || is_wildcard(b.host_ip) || a.host_ip == b.host_ip)
-        return fail("port published twice: " + describe(a) + " and " + describe(b));
+      bool same = a.host_ip == b.host_ip;
+      bool both4 = serves_ipv4(a) && serves_ipv4(b) && (same || is_wildcard(a.host_ip) || is_wildcard(b.host_ip));
+      bool both6 = serves_ipv6(a) && serves_ipv6(b) && (same || is_wildcard6(a.host_ip) || is_wildcard6(b.host_ip));
+      if (both4 || both6) return fail("port published twice: " + describe(a) + " and " + describe(b));
     }
   }
   return {};
@@ -243,21 +268,38 @@ std::string dnat_rule(const PortForward& p) {
          p.container_ip + ":" + std::to_string(p.container_port);
 }
 
+std::string dnat6_rule(const PortForward& p) {
+  std::string rule = is_wildcard6(p.host_ip) ? "" : "ip6 daddr " + p.host_ip + " ";
+  return rule + p.protocol + " dport " + std::to_string(p.host_port) + " dnat ip6 to [" +
+         p.container_ip6 + "]:" + std::to_string(p.container_port);
+}
+
+// IPv4 and IPv6 each get their own chain of DNATs (a `dnat ip` rule never rewrites an
+// IPv6 packet, nor a `dnat ip6` rule an IPv4 one), entered from the same two hooks.
 void add_dnat_chains(std::string& out, const std::vector<PortForward>& ports,
                      const std::vector<NatNetwork>& nets) {
-  if (ports.empty()) return;
-  const std::vector<std::string> jump = {"meta nfproto ipv4 fib daddr type local jump published"};
+  std::vector<std::string> rules4, rules6, jump;
+  for (const auto& n : nets) {
+    std::string dns = "iifname " + quoted(n.bridge) + " meta l4proto { tcp, udp } th dport 53 return";
+    rules4.push_back(dns);
+    rules6.push_back(dns);
+  }
+  const size_t dns_rules = rules4.size();
+  for (const auto& p : ports) {
+    if (serves_ipv4(p)) rules4.push_back(dnat_rule(p));
+    if (serves_ipv6(p)) rules6.push_back(dnat6_rule(p));
+  }
+  if (rules4.size() == dns_rules) rules4.clear();
+  if (rules6.size() == dns_rules) rules6.clear();
+  if (!rules4.empty()) jump.push_back("meta nfproto ipv4 fib daddr type local jump published");
+  if (!rules6.empty()) jump.push_back("meta nfproto ipv6 fib daddr type local jump published6");
   add_chain(out, "published ports, for connections from outside", "prerouting",
             "type nat hook prerouting priority dstnat; policy accept;", jump);
   add_chain(out, "published ports, for connections the host makes itself", "output",
             "type nat hook output priority -100; policy accept;", jump);
-  std::vector<std::string> rules;
-  for (const auto& n : nets)
-    rules.push_back("iifname " + quoted(n.bridge) +
-                    " meta l4proto { tcp, udp } th dport 53 return");
-  for (const auto& p : ports) rules.push_back(dnat_rule(p));
   add_chain(out, "host port -> container address and port, except the bridges' own DNS",
-            "published", "", rules);
+            "published", "", rules4);
+  add_chain(out, "the same for IPv6", "published6", "", rules6);
 }
 
 void add_masquerade_chain(std::string& out, const std::vector<NatNetwork>& nets) {
@@ -268,8 +310,10 @@ void add_masquerade_chain(std::string& out, const std::vector<NatNetwork>& nets)
     rules.push_back("oifname " + br + " ct status dnat ip saddr 127.0.0.0/8 masquerade");
     rules.push_back("oifname " + br + " ct status dnat ip saddr " + n.subnet + " masquerade");
     rules.push_back("oifname != " + br + " ip saddr " + n.subnet + " masquerade");
-    if (!n.subnet_v6.empty())
+    if (!n.subnet_v6.empty()) {
+      rules.push_back("oifname " + br + " ct status dnat ip6 saddr " + n.subnet_v6 + " masquerade");
       rules.push_back("oifname != " + br + " ip6 saddr " + n.subnet_v6 + " masquerade");
+    }
   }
   add_chain(out, "source NAT: containers going out, 127.0.0.1 and hairpin coming in",
             "postrouting", "type nat hook postrouting priority srcnat; policy accept;", rules);

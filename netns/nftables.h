@@ -64,11 +64,13 @@ struct NatNetwork {
 // One published port. Ranges (-p 8000-8010:8000-8010) are expanded by the caller into one
 // PortForward per port: a rule each, which `nft list` shows one per line.
 struct PortForward {
-  std::string host_ip;           // "" or "0.0.0.0": every local IPv4 address; else only it
+  std::string host_ip;           // "": every local address, IPv4 and IPv6 (as docker's -p);
+                                 // "0.0.0.0" or "::": every one of that family; else only it
   uint16_t host_port = 0;
-  std::string container_ip;      // IPv4
+  std::string container_ip;      // IPv4 ("" when the container has none)
   uint16_t container_port = 0;
   std::string protocol = "tcp";  // "tcp", "udp" or "sctp"
+  std::string container_ip6 = {};  // IPv6, on a network made with --ipv6; "" otherwise
 };
 
 // Everything one state root wants: rendered, it replaces the table `table` as a whole.

@@ -163,6 +163,48 @@ TEST_F(BridgeTest, PublishedPortsFromTheHostAndARemoteClient) {
   EXPECT_FALSE(table_exists());
 }
 
+// On a network made with --ipv6, -p publishes on the host's IPv6 addresses too (DNAT in
+// the table's published6 chain), and [ADDR]: binds one of them; an IPv6 host address on
+// an IPv4-only network is refused at run.
+TEST_F(BridgeTest, PublishedPortsOverIPv6) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.15.0/24", "--ipv6", "--subnet-v6", "fd00:231:15::/64", "app6"}).code, 0);
+  Result srv = berth({"run", "-d", "--name", "srv6", "--network", "app6", "-v", kProbe + ":/probe:ro", "-p", "18741:7000",
+                      "-p", "[fd00:231:15::1]:18742:7000", "busybox", "/probe", "tcp6-peer", "7000"});
+  ASSERT_EQ(srv.code, 0) << describe(srv);
+  EXPECT_NE(rules().find("dnat ip6 to [fd00:231:15::2]:7000"), std::string::npos) << rules();
+  // From the host to its own address on the bridge (the output hook's DNAT).
+  auto ask6 = [](uint16_t port) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      struct sockaddr_in6 a {};
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(port);
+      inet_pton(AF_INET6, "fd00:231:15::1", &a.sin6_addr);
+      std::string got;
+      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        char buf[256];
+        ssize_t n = read(s, buf, sizeof buf);
+        if (n > 0) got.assign(buf, static_cast<size_t>(n));
+      }
+      close(s);
+      if (!got.empty()) return got;
+      std::this_thread::sleep_for(100ms);
+    }
+    return std::string();
+  };
+  EXPECT_EQ(ask6(18741).rfind("peer fd00:231:15:", 0), 0u) << rules();
+  EXPECT_EQ(ask6(18742).rfind("peer fd00:231:15:", 0), 0u) << rules();
+  Result v4only = berth({"network", "create", "--subnet", "10.231.16.0/24", "app4"});
+  ASSERT_EQ(v4only.code, 0) << describe(v4only);
+  Result refused = berth({"run", "-d", "--network", "app4", "-p", "[::1]:18743:80", "busybox", "sleep", "9"});
+  EXPECT_EQ(refused.code, 125) << describe(refused);
+  EXPECT_NE(refused.err.find("needs an IPv6 network"), std::string::npos) << describe(refused);
+  EXPECT_EQ(berth({"rm", "-f", "srv6"}).code, 0);
+  EXPECT_EQ(rules().find("dnat ip6 to"), std::string::npos) << rules();
+  EXPECT_EQ(berth({"network", "rm", "app6", "app4"}).code, 0);
+  EXPECT_FALSE(table_exists());
+}
+
 TEST_F(BridgeTest, UserlandProxyServesPortsFromTheShimAcrossRestarts) {
   Result srv = berth({"run", "-d", "--name", "px", "--userland-proxy", "--restart", "always", "-v",
                       kProbe + ":/probe:ro", "-p", "127.0.0.1:18781:7000", "-p", "127.0.0.1:18782:7001/udp", "busybox",

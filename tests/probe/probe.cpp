@@ -287,9 +287,37 @@ int cmd_tcp_peer(int port) {
   }
 }
 
+// The same over IPv6 only: answers "peer ADDR" to each connection to [::]:port.
+int cmd_tcp6_peer(int port) {
+  int s = socket(AF_INET6, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  struct sockaddr_in6 a {};
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(static_cast<uint16_t>(port));
+  if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(s, 16) != 0) {
+    std::printf("bind=%s\n", errno_name(errno));
+    return 1;
+  }
+  for (;;) {
+    struct sockaddr_in6 from {};
+    socklen_t len = sizeof from;
+    int c = accept(s, reinterpret_cast<sockaddr*>(&from), &len);
+    if (c < 0) continue;
+    char text[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET6, &from.sin6_addr, text, sizeof text);
+    std::string reply = std::string("peer ") + text + "\n";
+    ssize_t ignored = write(c, reply.data(), reply.size());
+    (void)ignored;
+    close(c);
+  }
+}
+
 int usage() {
   std::fputs("usage: probe status|mount|keyctl|write PATH TEXT|read PATH|alloc MB|"
-             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH|udp-echo PORT|tcp-peer PORT\n",
+             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH|udp-echo PORT|tcp-peer PORT|"
+             "tcp6-peer PORT\n",
              stderr);
   return 2;
 }
@@ -315,6 +343,7 @@ int main(int argc, char** argv) {
   else if (cmd == "ls-owner" && argc == 3) rc = cmd_ls_owner(argv[2]);
   else if (cmd == "udp-echo" && argc == 3) rc = cmd_udp_echo(std::atoi(argv[2]));
   else if (cmd == "tcp-peer" && argc == 3) rc = cmd_tcp_peer(std::atoi(argv[2]));
+  else if (cmd == "tcp6-peer" && argc == 3) rc = cmd_tcp6_peer(std::atoi(argv[2]));
   else return usage();
   std::fflush(stdout);
   return rc;

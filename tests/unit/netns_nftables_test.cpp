@@ -87,6 +87,7 @@ table inet berth_test {
 		oifname "br-a" ct status dnat ip saddr 127.0.0.0/8 masquerade
 		oifname "br-a" ct status dnat ip saddr 172.18.0.0/16 masquerade
 		oifname != "br-a" ip saddr 172.18.0.0/16 masquerade
+		oifname "br-a" ct status dnat ip6 saddr fd00:a::/64 masquerade
 		oifname != "br-a" ip6 saddr fd00:a::/64 masquerade
 	}
 	# no container reaches the host's loopback through route_localnet
@@ -199,8 +200,18 @@ TEST(NftablesRenderTest, CheckRefusesWhatNftWouldMisread) {
        "172.18.0.300"},
       {"leading zero", {.table = "t", .ports = {port("", 80, "172.18.0.02", 80)}},
        "172.18.0.02"},
-      {"v6 host address", {.table = "t", .ports = {port("::1", 80, "172.18.0.2", 80)}},
-       "not an IPv4 host address \"::1\""},
+      {"v6 host address, no v6 container address",
+       {.table = "t", .ports = {port("::1", 80, "172.18.0.2", 80)}},
+       "an IPv6 host address for a container without an IPv6 address \"::1\""},
+      {"a name as the host address", {.table = "t", .ports = {port("localhost", 80, "172.18.0.2", 80)}},
+       "not an IP host address \"localhost\""},
+      {"v4 in the v6 container address",
+       {.table = "t", .ports = {{"", 80, "172.18.0.2", 80, "tcp", "172.18.0.3"}}},
+       "not an IPv6 container address \"172.18.0.3\""},
+      {"all addresses twice through IPv6",
+       {.table = "t",
+        .ports = {{"::", 80, "", 80, "tcp", "fd00::2"}, {"", 80, "172.18.0.3", 80, "tcp", "fd00::3"}}},
+       "port published twice"},
       {"host port 0", {.table = "t", .ports = {port("", 0, "172.18.0.2", 80)}},
        "published port 0->172.18.0.2:80/tcp: port 0"},
       {"protocol", {.table = "t", .ports = {port("", 80, "172.18.0.2", 80, "icmp")}},
@@ -230,6 +241,37 @@ TEST(NftablesRenderTest, CheckAcceptsOnePortOnDistinctAddressesOrProtocols) {
   EXPECT_TRUE(check_ruleset(r));
   r.ports.push_back(r.ports.front());  // an exact duplicate is harmless
   EXPECT_TRUE(check_ruleset(r));
+}
+
+// A network made with --ipv6: "-p 8080:80" gets a rule in each family, "[::]:" and
+// "[fd00::1]:" only IPv6 ones, "0.0.0.0:" only an IPv4 one; one port may be published on
+// an IPv4 and an IPv6 address by different containers.
+TEST(NftablesRenderTest, IPv6PortsGetTheirOwnChain) {
+  NatRuleset r{.table = "t",
+               .networks = {{"br-6", "10.6.0.0/24", "fd00:6::/64", false}},
+               .ports = {{"", 8080, "10.6.0.2", 80, "tcp", "fd00:6::2"},
+                         {"::", 8081, "10.6.0.2", 81, "tcp", "fd00:6::2"},
+                         {"fd00:6::1", 8082, "10.6.0.2", 82, "udp", "fd00:6::2"},
+                         {"0.0.0.0", 8083, "10.6.0.2", 83, "tcp", "fd00:6::2"},
+                         {"127.0.0.1", 8084, "10.6.0.3", 84, "tcp", "fd00:6::3"},
+                         {"::", 8084, "10.6.0.2", 84, "tcp", "fd00:6::2"}}};
+  ASSERT_OK(check_ruleset(r));
+  std::string text = render_ruleset(r);
+  EXPECT_TRUE(contains(text, "meta nfproto ipv4 fib daddr type local jump published\n")) << text;
+  EXPECT_TRUE(contains(text, "meta nfproto ipv6 fib daddr type local jump published6\n")) << text;
+  for (const char* rule : {"\t\ttcp dport 8080 dnat ip to 10.6.0.2:80\n", "\t\ttcp dport 8080 dnat ip6 to [fd00:6::2]:80\n",
+                           "\t\ttcp dport 8081 dnat ip6 to [fd00:6::2]:81\n",
+                           "ip6 daddr fd00:6::1 udp dport 8082 dnat ip6 to [fd00:6::2]:82\n",
+                           "\t\ttcp dport 8083 dnat ip to 10.6.0.2:83\n",
+                           "ip daddr 127.0.0.1 tcp dport 8084 dnat ip to 10.6.0.3:84\n",
+                           "\t\ttcp dport 8084 dnat ip6 to [fd00:6::2]:84\n",
+                           "oifname \"br-6\" ct status dnat ip6 saddr fd00:6::/64 masquerade\n"})
+    EXPECT_TRUE(contains(text, rule)) << rule << " in\n" << text;
+  for (const char* absent : {"dport 8081 dnat ip to", "dport 8082 dnat ip to", "dport 8083 dnat ip6"})
+    EXPECT_FALSE(contains(text, absent)) << absent << " in\n" << text;
+  // Without IPv6 addresses nothing of IPv6 is rendered.
+  NatRuleset v4{.table = "t", .ports = {{"", 8080, "10.6.0.2", 80, "tcp"}}};
+  EXPECT_FALSE(contains(render_ruleset(v4), "published6"));
 }
 
 // ---- In a real kernel ----

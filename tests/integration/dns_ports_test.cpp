@@ -2,6 +2,8 @@
 // forwarding to an upstream resolver in a namespace the test made, masquerade, DNAT from
 // the host and from a "remote" client namespace, isolation, internal networks, the
 // container: network mode, and cleanup after kill -9.
+#include <functional>
+
 #include "engine/network_sync.h"
 #include "harness.h"
 #include "netns_fixture.h"
@@ -13,10 +15,32 @@ class BridgeTest : public BusyboxTest {
  protected:
   // One request/answer over TCP or UDP to 127.0.0.1:port, retried until `deadline`.
   static std::string ask(int type, uint16_t port, const std::string& msg, std::chrono::milliseconds deadline = 5s) {
+    return ask_through([&] { return connect_loopback(type, port, 300ms); }, msg, deadline);
+  }
+
+  // The same over TCP to [address]:port.
+  static std::string ask6(const char* address, uint16_t port) {
+    return ask_through(
+        [&] {
+          int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+          struct sockaddr_in6 a {};
+          a.sin6_family = AF_INET6;
+          a.sin6_port = htons(port);
+          inet_pton(AF_INET6, address, &a.sin6_addr);
+          if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return s;
+          close(s);
+          return -1;
+        },
+        "", 5s);
+  }
+
+  // Connects with `connect` (a socket, or -1), sends msg, returns the first answer.
+  static std::string ask_through(const std::function<int()>& connect, const std::string& msg,
+                                 std::chrono::milliseconds deadline) {
     auto end = std::chrono::steady_clock::now() + deadline;
     while (std::chrono::steady_clock::now() < end) {
       std::string got;
-      if (int s = connect_loopback(type, port, 300ms); s >= 0) {
+      if (int s = connect(); s >= 0) {
         if (!msg.empty()) (void)!write(s, msg.data(), msg.size());
         char buf[512];
         ssize_t n = read(s, buf, sizeof buf);
@@ -173,27 +197,8 @@ TEST_F(BridgeTest, PublishedPortsOverIPv6) {
   ASSERT_EQ(srv.code, 0) << describe(srv);
   EXPECT_NE(rules().find("dnat ip6 to [fd00:231:15::2]:7000"), std::string::npos) << rules();
   // From the host to its own address on the bridge (the output hook's DNAT).
-  auto ask6 = [](uint16_t port) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      struct sockaddr_in6 a {};
-      a.sin6_family = AF_INET6;
-      a.sin6_port = htons(port);
-      inet_pton(AF_INET6, "fd00:231:15::1", &a.sin6_addr);
-      std::string got;
-      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        char buf[256];
-        ssize_t n = read(s, buf, sizeof buf);
-        if (n > 0) got.assign(buf, static_cast<size_t>(n));
-      }
-      close(s);
-      if (!got.empty()) return got;
-      std::this_thread::sleep_for(100ms);
-    }
-    return std::string();
-  };
-  EXPECT_EQ(ask6(18741).rfind("peer fd00:231:15:", 0), 0u) << rules();
-  EXPECT_EQ(ask6(18742).rfind("peer fd00:231:15:", 0), 0u) << rules();
+  EXPECT_EQ(ask6("fd00:231:15::1", 18741).rfind("peer fd00:231:15:", 0), 0u) << rules();
+  EXPECT_EQ(ask6("fd00:231:15::1", 18742).rfind("peer fd00:231:15:", 0), 0u) << rules();
   Result v4only = berth({"network", "create", "--subnet", "10.231.16.0/24", "app4"});
   ASSERT_EQ(v4only.code, 0) << describe(v4only);
   Result refused = berth({"run", "-d", "--network", "app4", "-p", "[::1]:18743:80", "busybox", "sleep", "9"});

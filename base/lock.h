@@ -13,7 +13,8 @@ namespace berth {
 class FileLock {
  public:
   enum class Mode { kShared, kExclusive };
-  // Blocks until the lock is held. Creates the lock file if needed.
+  // Blocks until the lock is held. Creates the lock file if needed; `path` may also be an
+  // existing directory, which is then the lock.
   static Result<FileLock> acquire(const std::string& path, Mode mode = Mode::kExclusive);
   // Returns EWOULDBLOCK as an error instead of waiting.
   static Result<FileLock> try_acquire(const std::string& path, Mode mode = Mode::kExclusive);

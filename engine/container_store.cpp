@@ -137,7 +137,7 @@ Result<ContainerStore::Created> ContainerStore::create(ContainerRecord rec) {
   TRY(make_dirs(dir, 0711));
   for (const char* sub : {"upper", "work", "etc"}) TRY(make_dirs(path_join(dir, sub), 0755));
   TRY(make_dirs(rootfs_dir(rec.id), 0755));
-  ASSIGN_OR_RETURN(FileLock creating, FileLock::acquire(path_join(dir, "create.lock")));
+  ASSIGN_OR_RETURN(FileLock creating, FileLock::acquire(dir));  // the directory itself
   TRY(save(rec));
   return Created{std::move(rec), std::move(creating)};
 }
@@ -223,7 +223,7 @@ Result<> ContainerStore::remove(const std::string& id) {
 
 Result<std::vector<std::string>> ContainerStore::recover() {
   std::vector<std::string> settled;
-  // Under the store lock: create() makes a directory and its lock file under it too, so
+  // Under the store lock: create() makes a directory and locks it under it too, so
   // a half-written directory is never mistaken for a crashed one.
   TRY(make_dirs(path_join(root_.storage, "containers"), 0711));
   TRY(make_dirs(path_join(root_.run, "containers"), 0711));
@@ -232,9 +232,9 @@ Result<std::vector<std::string>> ContainerStore::recover() {
   for (const auto& id : ids) {
     if (id.size() != 64) continue;
     if (supervisor_alive(id)) continue;
-    // The berth that creates and starts it holds create.lock until it has handed the
-    // container over (to itself in the foreground, or to the shim).
-    if (!FileLock::try_acquire(path_join(storage_dir(id), "create.lock"))) continue;
+    // The berth that creates and starts it holds the lock on its directory until it has
+    // handed the container over (to itself in the foreground, or to the shim).
+    if (!FileLock::try_acquire(storage_dir(id))) continue;
     auto rec = load(id);
     if (!rec) {  // killed between mkdir and the first save: nothing to keep
       TRY(remove(id));

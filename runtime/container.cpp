@@ -64,6 +64,13 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ASSIGN_OR_RETURN(ContainerContext ctx, prepare_context(req));
   ctx.die_with_parent = !req.detach;
   ctx.stdio = req.stdio;
+  // A new network namespace is made now, beside what follows (namespaces.h). Not for a
+  // user namespace: it must own its network namespace, so the child makes that one.
+  std::optional<NetnsInAdvance> netns;
+  Namespace* net = nullptr;
+  for (auto& ns : ctx.spec.namespaces)
+    if (ns.type == "network" && ns.path.empty()) net = &ns;
+  if (net && !ctx.in_user_namespace) netns.emplace();
   // Compiled here, loaded in the child: a bad profile is reported before anything exists.
   ASSIGN_OR_RETURN(std::optional<SeccompFilter> filter, SeccompFilter::for_spec(ctx.spec.seccomp, req.seccomp_cache));
   if (filter) ctx.seccomp = &*filter;
@@ -73,6 +80,11 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   Launched out;
   ASSIGN_OR_RETURN_CTX(out.cgroup, Cgroup::create(layout, req.id, res), "creating cgroup");
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
+  Fd netns_fd;  // open until the child has joined it
+  if (netns) {
+    ASSIGN_OR_RETURN_CTX(netns_fd, netns->take(), "network namespace");
+    net->path = "/proc/self/fd/" + std::to_string(netns_fd.get());  // the child joins it there
+  }
 
   std::optional<int> into = ctx.in_user_namespace ? std::nullopt : out.cgroup->v2_dir_fd();
   // Outside a user namespace the child can write the (root-owned) v1 tasks files itself.

@@ -4,7 +4,9 @@
 // does not answer. Docker's `--network none` gives a container a working loopback, so the
 // runtime raises it. One interface flag does not need netlink: the classic SIOCSIFFLAGS
 // ioctl on any socket of the namespace does it. Read: netdevice(7), network_namespaces(7).
+#include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -12,12 +14,14 @@
 
 #include "base/fd.h"
 #include "base/trace.h"
+#include "runtime/namespaces.h"
 #include "runtime/step_functions.h"
 
 namespace berth::runtime {
 
-Result<> bring_up_loopback(ContainerContext&) {
-  trace_syscall("ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, \"lo\", IFF_UP)");
+namespace {
+
+Result<> raise_loopback() {
   Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!sock) return sys_error("socket");
   struct ifreq ifr;
@@ -27,6 +31,39 @@ Result<> bring_up_loopback(ContainerContext&) {
   ifr.ifr_flags |= IFF_UP;
   if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) < 0) return sys_error("ioctl SIOCSIFFLAGS", "lo");
   return {};
+}
+
+}  // namespace
+
+Result<> bring_up_loopback(ContainerContext&) {
+  trace_syscall("ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, \"lo\", IFF_UP)");
+  return raise_loopback();
+}
+
+// Namespaces belong to threads (task_struct), not processes: unshare(2) on this thread
+// moves it alone, and the rest of berth stays where it was.
+NetnsInAdvance::NetnsInAdvance()
+    : thread_([this] {
+        if (::unshare(CLONE_NEWNET) < 0) {
+          made_ = sys_error("unshare", "CLONE_NEWNET");
+          return;
+        }
+        if (auto up = raise_loopback(); !up) {
+          made_ = std::unexpected(up.error());
+          return;
+        }
+        made_ = open_fd("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+      }) {}
+
+NetnsInAdvance::~NetnsInAdvance() {
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<Fd> NetnsInAdvance::take() {
+  if (thread_.joinable()) thread_.join();
+  trace_syscall("(on a helper thread, meanwhile) unshare(CLONE_NEWNET); ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP); "
+                "open(\"/proc/thread-self/ns/net\")");
+  return std::move(made_);
 }
 
 }  // namespace berth::runtime

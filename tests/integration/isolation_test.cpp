@@ -29,6 +29,21 @@ TEST_F(IsolationTest, CommandIsPid1AndHostProcessesAreInvisible) {
   EXPECT_EQ(pids.out, "1\n");
 }
 
+// --network none: a network namespace of its own (made on a helper thread before clone,
+// runtime/namespaces.h), with only lo, and lo up.
+TEST_F(IsolationTest, NetworkNoneHasItsOwnNamespaceWithLoopbackUp) {
+  std::string host_ns = fs::read_symlink("/proc/self/ns/net").string();
+  const std::string script = "readlink /proc/self/ns/net; ls /sys/class/net; ip addr show lo";
+  Result a = run({"--network", "none"}, {"sh", "-c", script});
+  ASSERT_EQ(a.code, 0) << describe(a);
+  auto lines = lines_of(a.out);
+  ASSERT_GE(lines.size(), 3u) << describe(a);
+  EXPECT_NE(lines[0], host_ns);
+  EXPECT_EQ(lines[1], "lo") << describe(a);
+  EXPECT_NE(a.out.find("<LOOPBACK,UP"), std::string::npos) << describe(a);
+  EXPECT_NE(a.out.find("inet 127.0.0.1/8"), std::string::npos) << describe(a);
+}
+
 TEST_F(IsolationTest, HostnameDefaultsToTheShortIdAndHostnameFlagSetsIt) {
   Result st = berth({"run", "--name", "hn-default", "-v", kProbe + ":/probe:ro", "busybox",
                      "/probe", "status"});

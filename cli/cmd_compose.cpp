@@ -320,8 +320,29 @@ int compose_build(const Globals& g, ComposeFlags& f) {
   });
 }
 
-int not_yet(const std::string& verb, const std::string& why) {
-  return report(Error(0, "compose " + verb + " is not implemented yet" + (why.empty() ? "" : ": " + why)), 1);
+// docker compose push: the image of every service (or those named) that has `image:`, one
+// after the other, each as `berth push` would; a service without `image:` has nothing to
+// push under a name a registry knows, and is skipped, as docker compose does.
+int compose_push(const Globals& g, ComposeFlags& f) {
+  return with_stack(g, f, [&](compose::Stack& stack) -> int {
+    std::vector<std::string> services = f.args;
+    if (services.empty())
+      for (const auto& [name, s] : stack.project().services) services.push_back(name);
+    int rc = 0;
+    for (const auto& name : services) {
+      auto s = stack.project().services.find(name);
+      if (s == stack.project().services.end()) return report(Error(0, "no such service: " + name));
+      if (s->second.image.empty()) continue;
+      PushFlags push;
+      push.name = s->second.image;
+      push.quiet = f.quiet;
+      if (auto r = push_image(stack.engine(), push); !r) {
+        rc = report(wrap(r.error(), "service " + name));
+        if (!f.force) return rc;  // --ignore-push-failures goes on with the others
+      }
+    }
+    return f.force ? 0 : rc;
+  });
 }
 
 }  // namespace
@@ -531,9 +552,11 @@ void register_compose_commands(CLI::App& app, Globals& g, int* exit_code) {
   build->add_option("--build-arg", f.build_args, "Set build-time variables for services");
   build->callback([&g, exit_code, &f] { *exit_code = compose_build(g, f); });
 
-  auto* push = compose->add_subcommand("push", "(not yet implemented) docker compose push");
-  push->allow_extras();
-  push->callback([exit_code] { *exit_code = not_yet("push", "berth push has not landed yet"); });
+  auto* push = compose->add_subcommand("push", "Push service images");
+  services_arg(push);
+  push->add_flag("--ignore-push-failures", f.force, "Push what is possible but ignore any push failures");
+  push->add_flag("-q,--quiet", f.quiet, "Push without printing progress information");
+  push->callback([&g, exit_code, &f] { *exit_code = compose_push(g, f); });
 }
 
 }  // namespace berth::cli

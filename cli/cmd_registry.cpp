@@ -13,27 +13,18 @@
 
 namespace berth::cli {
 
-namespace {
-
-struct PushFlags {
-  std::string name, cert_dir;
-  bool quiet = false, tls_verify = true;
-};
-
-int push_image(const Globals& g, const PushFlags& f) {
-  auto ref = oci::parse_reference(f.name);
-  if (!ref) return report(ref.error());
-  auto eng = open_engine(g);
-  if (!eng) return report(eng.error());
+Result<> push_image(engine::Engine& engine, const PushFlags& f) {
+  ASSIGN_OR_RETURN(oci::Reference ref, oci::parse_reference(f.name));
   oci::PushOptions options;
   options.tls_verify = f.tls_verify;
   options.cert_dir = f.cert_dir;
-  auto pushed = eng->images().push(*ref, options, progress_lines(f.quiet));
-  if (!pushed) return report(pushed.error());
-  if (f.quiet) std::printf("%s\n", ref->str().c_str());
-  else std::printf("%s: digest: %s size: %lld\n", ref->tag.c_str(), pushed->digest.c_str(), static_cast<long long>(pushed->size));
-  return 0;
+  ASSIGN_OR_RETURN(auto pushed, engine.images().push(ref, options, progress_lines(f.quiet)));
+  if (f.quiet) std::printf("%s\n", ref.str().c_str());
+  else std::printf("%s: digest: %s size: %lld\n", ref.tag.c_str(), pushed.digest.c_str(), static_cast<long long>(pushed.size));
+  return {};
 }
+
+namespace {
 
 struct LoginFlags {
   std::string server, username, password, cert_dir;
@@ -116,7 +107,11 @@ void register_registry_commands(CLI::App& app, Globals& g, int* exit_code) {
   push->add_option("--cert-dir", push_flags.cert_dir, "The certs.d directory (default /etc/berth/certs.d, /etc/docker/certs.d)");
   push->add_flag("--tls-verify", push_flags.tls_verify,
                  "Require HTTPS and verify certificates (--tls-verify=false: an insecure registry)");
-  push->callback([&g, exit_code] { *exit_code = push_image(g, push_flags); });
+  push->callback([&g, exit_code] {
+    auto eng = open_engine(g);
+    auto pushed = eng ? push_image(*eng, push_flags) : std::unexpected(eng.error());
+    *exit_code = pushed ? 0 : report(pushed.error());
+  });
 
   static LoginFlags login_flags;
   auto* login_cmd = app.add_subcommand("login", "Log in to a registry");

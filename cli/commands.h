@@ -67,6 +67,14 @@ Result<> ensure_image(engine::Engine& engine, const std::string& image, const st
 // `top CONTAINER`'s table (cli/cmd_inspect_usage.cpp); also `compose top`.
 int show_top(const Globals& g, const std::string& name_or_id);
 
+// `push` (and `compose push`, per service): uploads the image NAME[:TAG], printing docker's
+// progress and its "TAG: digest: D size: N" line (just the name with `quiet`).
+struct PushFlags {
+  std::string name, cert_dir;
+  bool quiet = false, tls_verify = true;
+};
+Result<> push_image(engine::Engine& engine, const PushFlags& f);
+
 // docker's exit code for a failure to start a command: 127 not found, 126 not
 // executable, else 125 (berth's own failure).
 int exit_code_for(const Error& e);

@@ -70,6 +70,38 @@ TEST_F(PushTest, PushThenPullBackGivesTheSameDigestAndASecondPushSendsNoLayer) {
   EXPECT_NE(missing.err.find("does not exist locally"), std::string::npos) << missing.err;
 }
 
+// compose push: every service with `image:` goes up (one built by compose, one loaded), a
+// service without one is skipped, an image the store lacks fails the command unless
+// --ignore-push-failures.
+TEST_F(PushTest, ComposePushPushesEveryServiceWithAnImage) {
+  load("busybox.oci.tar");
+  std::string proj = root_ + "/proj";
+  fs::create_directories(proj + "/app");
+  std::ofstream(proj + "/app/Dockerfile") << "FROM busybox\nRUN echo app > /made\n";
+  std::string app = name("stack/app:1"), base = name("stack/base:1"), missing = name("stack/none:1");
+  ASSERT_EQ(berth({"tag", "busybox", base}).code, 0);
+  std::ofstream(proj + "/compose.yaml") << "services:\n"
+                                           "  app:\n    build: ./app\n    image: " + app + "\n"
+                                           "  base:\n    image: " + base + "\n"
+                                           "  local:\n    build: ./app\n";
+  ASSERT_EQ(berth({"compose", "-f", proj + "/compose.yaml", "build", "-q"}, 120s).code, 0);
+  Result p = berth({"compose", "-f", proj + "/compose.yaml", "push", "-q"});
+  ASSERT_EQ(p.code, 0) << describe(p);
+  EXPECT_NE(p.out.find(app + "\n"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find(base + "\n"), std::string::npos) << p.out;
+  EXPECT_EQ(lines_of(p.out).size(), 2u) << "the service without image: is skipped: " << p.out;
+  EXPECT_FALSE(pull_digest_elsewhere(app).empty());
+  EXPECT_FALSE(pull_digest_elsewhere(base).empty());
+  // A service whose image the store does not have.
+  std::ofstream(proj + "/compose.yaml", std::ios::app) << "  gone:\n    image: " + missing + "\n";
+  Result failed = berth({"compose", "-f", proj + "/compose.yaml", "push", "-q", "gone"});
+  EXPECT_EQ(failed.code, 1) << describe(failed);
+  EXPECT_NE(failed.err.find("service gone"), std::string::npos) << describe(failed);
+  Result ignored = berth({"compose", "-f", proj + "/compose.yaml", "push", "-q", "--ignore-push-failures", "gone", "base"});
+  EXPECT_EQ(ignored.code, 0) << describe(ignored);
+  EXPECT_NE(ignored.out.find(base), std::string::npos) << describe(ignored);
+}
+
 TEST_F(PushTest, ABuiltImageRoundTrips) {
   load("busybox.oci.tar");
   std::string ctx = root_ + "/ctx";

@@ -15,6 +15,7 @@
 #include "engine/volume_mounts.h"
 #include "runtime/cgroup.h"
 #include "runtime/log_writer.h"
+#include "runtime/port_proxy.h"
 
 extern char** environ;
 
@@ -277,10 +278,17 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto lock = containers_.lock_running(rec.id);
   if (!lock) return cleanup(lock.error());
-  if (auto stored = RunOptions::from_json(rec.options); stored && stored->userland_proxy && !stored->publish.empty())
-    return cleanup(Error(0, "the userland proxy serves the ports of detached containers only: add -d (or publish "
-                            "through nftables, without --userland-proxy)"));
   if (auto n = attach_network(rec); !n) return cleanup(n.error());
+  // Ports for the userland proxy: bound now, so that a failure comes before the container
+  // starts; served by a thread once it has (berth itself is its shim in the foreground).
+  std::optional<runtime::ProxyThread> proxy;
+  if (auto rules = proxy_rules(rec); !rules) {
+    return cleanup(rules.error());
+  } else if (!rules->empty()) {
+    auto opened = runtime::PortProxy::open(*rules);
+    if (!opened) return cleanup(opened.error());
+    proxy.emplace(std::move(*opened));
+  }
   if (hooks.on_created) hooks.on_created(rec);
 
   runtime::RunRequest req = run_request(rec.id);
@@ -294,8 +302,10 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
     }
     rec.started_at = rfc3339_now();
     (void)containers_.save(rec);
+    if (proxy) proxy->start();  // nothing forks from here on
   };
   auto status = runtime::run_container(req);
+  proxy.reset();  // the ports close with the container
   if (!status) return cleanup(status.error());
   // --network none, host and container: leave no network state to look for.
   const bool networked = is_bridge_network(o.network);

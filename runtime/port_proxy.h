@@ -67,6 +67,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/fd.h"
@@ -137,6 +138,25 @@ class PortProxy {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// A PortProxy served on a thread of its own, for a container in the foreground (a detached
+// one has its shim serve it). Start it only once nothing will fork any more: a fork(2)
+// while this thread holds malloc's lock would leave the child deadlocked. The destructor
+// stops the thread and closes every listener and connection (port_proxy_thread.cpp; not
+// part of berth-shim, which has no threads).
+class ProxyThread {
+ public:
+  explicit ProxyThread(PortProxy proxy);
+  ~ProxyThread();
+  ProxyThread(const ProxyThread&) = delete;
+  ProxyThread& operator=(const ProxyThread&) = delete;
+  void start();
+
+ private:
+  PortProxy proxy_;
+  Fd stop_;  // an eventfd: readable when the thread must end
+  std::thread thread_;
 };
 
 }  // namespace berth::runtime

@@ -210,7 +210,7 @@ TEST_F(BridgeTest, PublishedPortsOverIPv6) {
   EXPECT_FALSE(table_exists());
 }
 
-TEST_F(BridgeTest, UserlandProxyServesPortsFromTheShimAcrossRestarts) {
+TEST_F(BridgeTest, UserlandProxyServesPortsFromTheShimAcrossRestartsAndInTheForeground) {
   Result srv = berth({"run", "-d", "--name", "px", "--userland-proxy", "--restart", "always", "-v",
                       kProbe + ":/probe:ro", "-p", "127.0.0.1:18781:7000", "-p", "127.0.0.1:18782:7001/udp", "busybox",
                       "sh", "-c", "/probe tcp-peer 7000 & /probe udp-echo 7001 & sleep 1000"});
@@ -232,9 +232,28 @@ TEST_F(BridgeTest, UserlandProxyServesPortsFromTheShimAcrossRestarts) {
   EXPECT_EQ(berth({"stop", "-t", "1", "px"}).code, 0);
   EXPECT_EQ(ask(SOCK_STREAM, 18781, "", 300ms), "");
   EXPECT_EQ(berth({"rm", "-f", "px"}).code, 0);
-  // A foreground run cannot serve them.
-  Result fg = berth({"run", "--rm", "--userland-proxy", "-p", "18783:80", "busybox", "true"});
-  EXPECT_EQ(fg.code, 125) << describe(fg);
+  // In the foreground berth serves them itself while the container runs, and they close
+  // with it.
+  Process fg = berth_bg({"run", "--rm", "--userland-proxy", "-v", kProbe + ":/probe:ro", "-p", "127.0.0.1:18783:7000",
+                         "-p", "127.0.0.1:18784:7001/udp", "busybox", "sh", "-c",
+                         "/probe tcp-peer 7000 & /probe udp-echo 7001 & sleep 3"});
+  std::string fg_tcp = ask(SOCK_STREAM, 18783, "");
+  EXPECT_EQ(fg_tcp.rfind("peer 172.", 0), 0u) << fg_tcp;
+  EXPECT_NE(ask(SOCK_DGRAM, 18784, "pong").find("pong"), std::string::npos);
+  EXPECT_EQ(rules().find("18783"), std::string::npos) << "no DNAT rule: " << rules();
+  Result done = fg.wait();
+  EXPECT_EQ(done.code, 0) << describe(done);
+  EXPECT_EQ(ask(SOCK_STREAM, 18783, "", 300ms), "");
+  EXPECT_TRUE(container_dirs().empty());
+  // A port in use is refused before the container starts.
+  int port = 0;
+  int held = bind_loopback(&port, 4);
+  ASSERT_GE(held, 0);
+  Result taken = berth({"run", "--rm", "--userland-proxy", "-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox",
+                        "echo", "ran"});
+  close(held);
+  EXPECT_EQ(taken.code, 125) << describe(taken);
+  EXPECT_EQ(taken.out.find("ran"), std::string::npos) << describe(taken);
   EXPECT_TRUE(container_dirs().empty());
 }
 

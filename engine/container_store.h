@@ -79,8 +79,9 @@ class ContainerStore {
   std::string log_path(const std::string& id) const;     // <storage>/containers/<id>/<id>-json.log
   const StateRoot& root() const { return root_; }
 
-  // Reserves rec.id (a new random one if empty) and the name under the store lock (a name in use is an error, as docker's
-  // `Conflict. The container name "/web" is already in use`). Creates the directories.
+  // Reserves rec.id (a new random one if empty) and the name under the store lock (a name
+  // in use is an error, as docker's `Conflict. The container name "/web" is already in
+  // use`). Creates the directories.
   // `creating` is held until the container has been handed over to its supervisor: while
   // it is held, recover() leaves the container alone.
   struct Created {

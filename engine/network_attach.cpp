@@ -131,7 +131,8 @@ Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& 
                   first.name);
   }
   if (!o.publish.empty() && !o.userland_proxy && !netns::nftables_usable()) {
-    trace_note("nftables is not usable here: the shim's userland proxy will serve the published ports");
+    trace_note("nftables is not usable here: the userland proxy (the shim's, or berth's in the foreground) will "
+               "serve the published ports");
     o.userland_proxy = true;
   }
   return {};

@@ -42,6 +42,15 @@ TEST_F(IsolationTest, NetworkNoneHasItsOwnNamespaceWithLoopbackUp) {
   EXPECT_EQ(lines[1], "lo") << describe(a);
   EXPECT_NE(a.out.find("<LOOPBACK,UP"), std::string::npos) << describe(a);
   EXPECT_NE(a.out.find("inet 127.0.0.1/8"), std::string::npos) << describe(a);
+  // And it was made beside the parent's preparations, not by clone(2).
+  Result t = berth({"--trace", "run", "--rm", "--network", "none", "busybox", "true"});
+  ASSERT_EQ(t.code, 0) << describe(t);
+  EXPECT_NE(t.err.find("(on a helper thread, meanwhile) unshare(CLONE_NEWNET)"), std::string::npos) << t.err;
+  for (const auto& line : lines_of(t.err)) {
+    if (line.find("clone3(") != std::string::npos) {
+      EXPECT_EQ(line.find("CLONE_NEWNET"), std::string::npos) << line;
+    }
+  }
 }
 
 TEST_F(IsolationTest, HostnameDefaultsToTheShortIdAndHostnameFlagSetsIt) {

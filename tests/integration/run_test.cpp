@@ -163,6 +163,34 @@ TEST_F(RunTest, TmpfsMount) {
   EXPECT_NE(r.out.find("hi\n"), std::string::npos) << describe(r);
 }
 
+// --rm's writable layer goes with the container, so its overlay is mounted volatile (no
+// sync of the upper directory on the way out); a container that stays keeps a normal one.
+TEST_F(RunTest, OnlyRmMountsItsOverlayVolatile) {
+  const std::vector<std::string> root_line = {"sh", "-c", "grep ' / / ' /proc/self/mountinfo"};
+  Result rm = run({}, root_line);
+  ASSERT_EQ(rm.code, 0) << describe(rm);
+  EXPECT_NE(rm.out.find("overlay"), std::string::npos) << describe(rm);
+  EXPECT_NE(rm.out.find("volatile"), std::string::npos) << describe(rm);
+  std::vector<std::string> kept = {"run", "--name", "kept", "busybox"};
+  kept.insert(kept.end(), root_line.begin(), root_line.end());
+  Result k = berth(kept);
+  ASSERT_EQ(k.code, 0) << describe(k);
+  EXPECT_NE(k.out.find("overlay"), std::string::npos) << describe(k);
+  EXPECT_EQ(k.out.find("volatile"), std::string::npos) << describe(k);
+  EXPECT_EQ(berth({"rm", "kept"}).code, 0);
+}
+
+// The verbs are registered group by group only as far as the verb given needs; --help
+// (no verb) still shows every one of them.
+TEST_F(RunTest, HelpListsEveryCommandGroup) {
+  Result h = berth({"--help"});
+  EXPECT_EQ(h.code, 0) << describe(h);
+  for (const char* verb : {"run", "start", "ps", "images", "stats", "network", "volume", "build", "push", "compose"})
+    EXPECT_NE(h.out.find("\n  " + std::string(verb) + " "), std::string::npos) << verb << " in\n" << h.out;
+  Result v = berth({"compose", "version"});
+  EXPECT_EQ(v.code, 0) << describe(v);
+}
+
 TEST_F(RunTest, InteractiveTerminal) {
   int master = -1, slave = -1;
   ASSERT_TRUE(open_pty(master, slave));

@@ -48,6 +48,12 @@ Result<> write_file(const std::string& path, const std::string& content) {
   return {};
 }
 
+Result<> rewrite_in_place(const std::string& path, const std::string& content) {
+  TRY(write_file(path, content));
+  if (::truncate(path.c_str(), static_cast<off_t>(content.size())) < 0) return sys_error("truncate", path);
+  return {};
+}
+
 Result<> make_dirs(const std::string& path, mode_t mode) {
   if (path.empty()) return {};
   // Usually only the last component is missing: try it first, and climb only on ENOENT.

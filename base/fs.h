@@ -21,6 +21,9 @@ Result<> write_file_atomic(const std::string& path, const std::string& content,
                            mode_t mode = 0644, Sync sync = Sync::kDurable);
 // Writes into an existing file without truncating first (cgroup and /proc files want this).
 Result<> write_file(const std::string& path, const std::string& content);
+// Replaces an existing file's content in the same inode (write, then truncate to it): for
+// a file that is bind-mounted somewhere, where a rename would not be seen.
+Result<> rewrite_in_place(const std::string& path, const std::string& content);
 // mkdir -p.
 Result<> make_dirs(const std::string& path, mode_t mode = 0755);
 // rm -rf that does not follow symlinks and does not cross into other mounts.

@@ -198,7 +198,10 @@ class Engine {
   Result<> remove_endpoint(const std::string& id, const std::string& network_id = "");
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
   Result<> plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
-                             const std::vector<std::string>& aliases);
+                             const std::vector<std::string>& aliases, bool first);
+  // The container's /etc/hosts and resolv.conf after its first network changed.
+  Result<> retarget_etc_files(const ContainerRecord& rec, const RunOptions& o, const std::string& old_ip,
+                              const std::string& new_ip, const std::string& new_dns);
   // The host ports of a start (engine/network_attach.cpp); with the userland proxy, those
   // of the shim's first start again.
   Result<std::vector<PortBinding>> choose_ports(const ContainerRecord& rec, const RunOptions& o,

@@ -54,6 +54,10 @@ Result<std::string> hosts_file(const EtcInputs& in) {
   return out;
 }
 
+namespace {
+constexpr const char kEmbeddedDnsComment[] = "# berth: the network's embedded DNS server";
+}  // namespace
+
 Result<std::string> resolv_conf(const EtcInputs& in) {
   for (const auto& d : in.dns)
     if (!is_ip(d)) return fail("invalid --dns (want an IP address)", d);
@@ -75,7 +79,7 @@ Result<std::string> resolv_conf(const EtcInputs& in) {
   }
   std::string out;
   if (!in.embedded_dns.empty()) {
-    out = "# berth: the network's embedded DNS server; it forwards other names to " +
+    out = std::string(kEmbeddedDnsComment) + "; it forwards other names to " +
           (in.dns.empty() ? std::string("the host's nameservers") : join(in.dns, " ")) + "\n";
     out += "nameserver " + in.embedded_dns + "\n";
   }
@@ -94,6 +98,44 @@ Result<std::string> resolv_conf(const EtcInputs& in) {
   if (!in.dns_search.empty()) out += "search " + join(in.dns_search, " ") + "\n";
   if (!in.dns_options.empty()) out += "options " + join(in.dns_options, " ") + "\n";
   return out;
+}
+
+std::string with_embedded_dns(const std::string& resolv, const std::string& dns) {
+  auto lines = split(resolv, '\n');
+  for (size_t i = 0; i + 1 < lines.size(); i++) {
+    if (lines[i].rfind(kEmbeddedDnsComment, 0) != 0) continue;
+    for (size_t j = i + 1; j < lines.size(); j++)
+      if (trim(lines[j]).rfind("nameserver", 0) == 0) {
+        lines[j] = "nameserver " + dns;
+        return join(lines, "\n");
+      }
+  }
+  return resolv;
+}
+
+std::string with_own_address(const std::string& hosts, const std::string& old_ip, const std::string& new_ip,
+                             const std::string& hostname) {
+  std::vector<std::string> out;
+  bool done = false;
+  size_t after_localhost = 0;  // where a new line goes: after the leading localhost block
+  auto lines = split(hosts, '\n');
+  bool trailing_newline = !lines.empty() && lines.back().empty();
+  if (trailing_newline) lines.pop_back();
+  for (const auto& l : lines) {
+    auto f = split_whitespace(l);
+    if (!done && !old_ip.empty() && f.size() == 2 && f[0] == old_ip && f[1] == hostname) {
+      done = true;
+      if (!new_ip.empty()) out.push_back(new_ip + "\t" + hostname);
+      continue;
+    }
+    out.push_back(l);
+    bool local = l.find("localhost") != std::string::npos || l.rfind("fe00::", 0) == 0 || l.rfind("ff0", 0) == 0;
+    if (local && after_localhost == out.size() - 1) after_localhost = out.size();
+  }
+  if (!done && !new_ip.empty())
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(after_localhost), new_ip + "\t" + hostname);
+  std::string text = join(out, "\n");
+  return trailing_newline || hosts.empty() ? text + "\n" : text;
 }
 
 }  // namespace berth::engine

@@ -37,4 +37,14 @@ Result<std::string> hosts_file(const EtcInputs& in);
 // nameservers or to --dns (docker's behaviour); search and options stay.
 Result<std::string> resolv_conf(const EtcInputs& in);
 
+// When a container's first network changes (`network connect/disconnect`), its files are
+// edited rather than written anew, so that what the user changed in them stays:
+// resolv.conf's embedded-DNS nameserver (the line after berth's comment) names `dns`;
+// without that comment (removed by the user) the text is returned as it is.
+std::string with_embedded_dns(const std::string& resolv, const std::string& dns);
+// hosts' line for the container's own address: "OLD\tNAME" becomes "NEW\tNAME", is added
+// (after the localhost lines) when there was none, or goes when `new_ip` is empty.
+std::string with_own_address(const std::string& hosts, const std::string& old_ip, const std::string& new_ip,
+                             const std::string& hostname);
+
 }  // namespace berth::engine

@@ -46,7 +46,10 @@ Json network_settings(const ContainerRecord& rec, const RunOptions& o, const std
     if (ip == net.addresses.end()) continue;
     std::string prefix = net.subnet.substr(net.subnet.find('/') + 1);
     auto ep = net.endpoints.find(rec.id);
-    Json aliases = o.network_aliases;
+    Json aliases = Json::array();  // the ones given for this network
+    if (net.name == o.network) aliases = o.network_aliases;
+    for (const auto& text : o.extra_networks)
+      if (auto r = parse_network_request(text); r && r->name == net.name) aliases = r->aliases;
     Json n = {{"NetworkID", net.id},   {"IPAddress", ip->second}, {"IPPrefixLen", std::stoi(prefix)},
               {"Gateway", net.gateway}, {"Aliases", aliases},      {"MacAddress", ""},
               {"DNSNames", ep == net.endpoints.end() ? Json(nullptr) : Json(ep->second.names)}};

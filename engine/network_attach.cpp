@@ -11,10 +11,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/trace.h"
 #include "engine/engine.h"
+#include "engine/etc_files.h"
 #include "engine/network_sync.h"
 #include "netns/netlink.h"
 #include "netns/nftables.h"
@@ -36,10 +39,11 @@ std::string extra_veth(const std::string& id, const std::string& net_id) {
 std::string prefix_of(const std::string& cidr) { return cidr.substr(cidr.find('/') + 1); }
 
 // The bridge networks a container is on: its first network (with --ip and
-// --network-alias) and the extra ones, long forms parsed.
+// --network-alias) and the extra ones, long forms parsed. None when `network disconnect`
+// took its last one (o.network is then "").
 Result<std::vector<NetworkRequest>> bridge_requests(const RunOptions& o) {
   std::vector<NetworkRequest> out;
-  if (!is_bridge_network(o.network)) return out;
+  if (!is_bridge_network(o.network) || o.network.empty()) return out;
   out.push_back(NetworkRequest{o.network, o.ip, o.network_aliases});
   for (const auto& text : o.extra_networks) {
     ASSIGN_OR_RETURN(NetworkRequest r, parse_network_request(text));
@@ -48,20 +52,32 @@ Result<std::vector<NetworkRequest>> bridge_requests(const RunOptions& o) {
   return out;
 }
 
-// Inside the namespace (the calling thread is in it): the interface's address(es), up,
-// and for the first network the default route(s).
+// Inside the namespace (the calling thread is in it): the way out through the first
+// network's gateway(s); an --internal network has none.
+Result<> add_default_routes(netns::Netlink& in, const NetworkRecord& net, const std::string& id) {
+  if (net.internal) return {};
+  TRY(in.add_default_route(net.gateway));
+  if (net.addresses_v6.contains(id) && !net.gateway_v6.empty()) TRY(in.add_default_route(net.gateway_v6));
+  return {};
+}
+
+// Inside the namespace: the interface's address(es), up, and for the first network the
+// default route(s).
 Result<> configure_inside(netns::Netlink& in, const std::string& ifname, const NetworkRecord& net,
                           const std::string& id, bool first) {
   auto ip = net.addresses.find(id);
   if (ip == net.addresses.end()) return fail("no address on network " + net.name + " for container", id.substr(0, 12));
   TRY(in.add_address(ifname, ip->second + "/" + prefix_of(net.subnet)));
   TRY(in.set_up(ifname));
-  if (first && !net.internal) TRY(in.add_default_route(net.gateway));
-  if (auto v6 = net.addresses_v6.find(id); v6 != net.addresses_v6.end()) {
+  if (auto v6 = net.addresses_v6.find(id); v6 != net.addresses_v6.end())
     TRY(in.add_address(ifname, v6->second + "/" + prefix_of(net.subnet_v6)));
-    if (first && !net.internal && !net.gateway_v6.empty()) TRY(in.add_default_route(net.gateway_v6));
-  }
-  return {};
+  return first ? add_default_routes(in, net, id) : Result<>{};
+}
+
+// The container's address on a network ("" if none).
+std::string address_on(const NetworkRecord& net, const std::string& id) {
+  auto ip = net.addresses.find(id);
+  return ip == net.addresses.end() ? std::string() : ip->second;
 }
 
 // One veth pair: `host` on the network's bridge, `inside` in the namespace at `path`.
@@ -259,8 +275,11 @@ Result<> Engine::remove_endpoint(const std::string& id, const std::string& netwo
 
 Result<> Engine::attach_network(const ContainerRecord& rec) {
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  if (!is_bridge_network(o.network)) return {};
   ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
-  if (requests.empty()) return {};
+  if (requests.empty())
+    trace_note("no network (disconnected from its last one): a namespace with only lo, which `network connect` "
+               "can plug into");
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   std::vector<NetworkRecord> nets;
   std::vector<std::pair<std::string, std::vector<std::string>>> endpoints;
@@ -274,7 +293,7 @@ Result<> Engine::attach_network(const ContainerRecord& rec) {
   }
   TRY(detach_network(rec.id, true));  // what a crash may have left
   // First the endpoints: they make the bridges exist and keep them while we are on them.
-  TRY(add_endpoints(rec, o, endpoints, true));
+  if (!endpoints.empty()) TRY(add_endpoints(rec, o, endpoints, true));
   ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
   std::string path = netns_path(rec.id);
   TRY(netns::create_netns(path, false));
@@ -320,6 +339,27 @@ Result<> Engine::detach_network(const std::string& id, bool now) {
   return remove_endpoint(id);
 }
 
+// The first network gives the container its default route, its resolv.conf nameserver
+// (that network's DNS server), its /etc/hosts line and its published ports. When it
+// changes (`network disconnect` of the first, `network connect` after the last one went),
+// the two files are edited in place: they are bind-mounted, and the user's own lines stay.
+Result<> Engine::retarget_etc_files(const ContainerRecord& rec, const RunOptions& o, const std::string& old_ip,
+                                    const std::string& new_ip, const std::string& new_dns) {
+  std::string etc = path_join(containers_.storage_dir(rec.id), "etc");
+  std::string hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
+  auto edit = [&](const char* name, const std::function<std::string(const std::string&)>& change) -> Result<> {
+    std::string path = path_join(etc, name);
+    ASSIGN_OR_RETURN(std::string text, read_file(path));
+    std::string changed = change(text);
+    if (changed == text) return {};
+    trace_note("rewriting the container's /etc/" + std::string(name) + " in place (it is bind-mounted): " + path);
+    return rewrite_in_place(path, changed);
+  };
+  TRY(edit("hosts", [&](const std::string& t) { return with_own_address(t, old_ip, new_ip, hostname); }));
+  if (new_dns.empty()) return {};  // no network left: nothing to ask, the old line is harmless
+  return edit("resolv.conf", [&](const std::string& t) { return with_embedded_dns(t, new_dns); });
+}
+
 Result<> Engine::connect_network(const std::string& network, const std::string& container, NetworkRequest req) {
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(container));
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
@@ -332,9 +372,16 @@ Result<> Engine::connect_network(const std::string& network, const std::string& 
     if (on.id == net.id) return fail("endpoint with name " + rec.name + " already exists in network " + net.name);
   }
   req.name = net.name;
+  const bool first = current.empty();  // on no network: this one becomes its first
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   ASSIGN_OR_RETURN(std::string ip, store->allocate(net.id, rec.id, req.ip));
-  o.extra_networks.push_back(req.to_string());
+  if (first) {
+    o.network = net.name;
+    o.ip = req.ip;
+    o.network_aliases = req.aliases;
+  } else {
+    o.extra_networks.push_back(req.to_string());
+  }
   auto saved = containers_.update(rec.id, [&](ContainerRecord& r) -> Result<> {
     r.options = o.to_json();
     return {};
@@ -343,66 +390,125 @@ Result<> Engine::connect_network(const std::string& network, const std::string& 
     (void)store->release(net.id, rec.id);
     return std::unexpected(saved.error());
   }
-  if (!containers_.is_alive(rec) || !path_exists(netns_path(rec.id))) return {};  // wired at its next start
-  if (auto live = plug_network_live(rec, o, net.id, req.aliases); !live) {
+  auto wired = [&]() -> Result<> {
+    if (first) TRY(retarget_etc_files(rec, o, "", ip, net.gateway));
+    if (!containers_.is_alive(rec) || !path_exists(netns_path(rec.id))) return {};  // wired at its next start
+    return plug_network_live(rec, o, net.id, req.aliases, first);
+  }();
+  if (!wired) {
     (void)disconnect_network(net.id, rec.id);  // veth, endpoint, address, options: all undone
-    return std::unexpected(live.error());
+    return std::unexpected(wired.error());
   }
-  trace_note("network " + net.name + ": " + ip + " for running container " + rec.name);
+  trace_note("network " + net.name + ": " + ip + " for container " + rec.name + (first ? " (its first network)" : ""));
   return {};
 }
 
 // `network connect` on a running container: its endpoint, a veth into its namespace as
-// the next free ethN, and the address there.
+// the lowest free ethN, and the address there; as its first network, also the default
+// route and the published ports.
 Result<> Engine::plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
-                                   const std::vector<std::string>& aliases) {
+                                   const std::vector<std::string>& aliases, bool first) {
   ASSIGN_OR_RETURN(NetworkRecord net, find_network(network_id));  // with the address
-  TRY(add_endpoints(rec, o, {{net.id, aliases}}, false));
+  bool ports = first && !o.publish.empty();
+  if (ports && o.userland_proxy) {
+    trace_note("the published ports are served by the userland proxy, which takes them at the container's next start");
+    ports = false;
+  }
+  TRY(add_endpoints(rec, o, {{net.id, aliases}}, ports));
   ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
   std::string path = netns_path(rec.id);
   std::string ifname;
   {
     ASSIGN_OR_RETURN(netns::InNetns probe, netns::InNetns::enter(path));
     ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
-    for (int i = 1; ifname.empty(); i++)
+    for (int i = 0; ifname.empty(); i++)
       if (!in.link_exists("eth" + std::to_string(i))) ifname = "eth" + std::to_string(i);
     TRY(probe.leave());
   }
   TRY(plug_veth(nl, path, extra_veth(rec.id, net.id), ifname, net));
   ASSIGN_OR_RETURN(netns::InNetns inside, netns::InNetns::enter(path));
   ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
-  TRY(configure_inside(in, ifname, net, rec.id, false));
+  TRY(configure_inside(in, ifname, net, rec.id, first));
   return inside.leave();
 }
 
+// docker's `network disconnect`. From an extra network: its veth, endpoint and address go.
+// From the first network: the next one (in the order they were given) takes its place,
+// with the default route, the published ports, resolv.conf's nameserver and the hosts
+// line; with none left, the container keeps a namespace with only lo (o.network "") until
+// a `network connect`.
 Result<> Engine::disconnect_network(const std::string& network, const std::string& container) {
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(container));
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
   ASSIGN_OR_RETURN(NetworkRecord net, find_network(network));
-  if (is_bridge_network(o.network)) {
-    ASSIGN_OR_RETURN(NetworkRecord first, find_network(o.network));
-    if (first.id == net.id)
-      return fail("disconnecting a container from its first network (" + net.name + ") is not supported yet");
+  ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
+  size_t at = requests.size();
+  for (size_t i = 0; i < requests.size() && at == requests.size(); i++) {
+    auto on = find_network(requests[i].name);
+    if (on && on->id == net.id) at = i;
   }
-  auto it = std::find_if(o.extra_networks.begin(), o.extra_networks.end(), [&](const std::string& text) {
-    auto r = parse_network_request(text);
-    return r && (r->name == net.name || r->name == net.id);
-  });
-  if (it == o.extra_networks.end())
-    return fail("container " + rec.name + " is not connected to network " + net.name);
-  o.extra_networks.erase(it);
-  if (containers_.is_alive(rec)) {
+  if (at == requests.size()) return fail("container " + rec.name + " is not connected to network " + net.name);
+  const bool first = at == 0;
+  const bool live = containers_.is_alive(rec) && path_exists(netns_path(rec.id));
+  std::optional<NetworkRecord> next;  // the new first network
+  if (first && requests.size() > 1) {
+    ASSIGN_OR_RETURN(next, find_network(requests[1].name));
+  }
+  if (first && live)
+    if (auto ep = net.endpoints.find(rec.id); ep != net.endpoints.end())
+      for (const auto& p : ep->second.ports)
+        if (p.proxy)
+          return fail("the userland proxy of container " + rec.name + " forwards its published ports to its address on " +
+                      net.name + ": stop the container before disconnecting it from that network");
+
+  requests.erase(requests.begin() + static_cast<std::ptrdiff_t>(at));
+  if (first) {
+    o.network = requests.empty() ? std::string() : requests[0].name;
+    o.ip = requests.empty() ? std::string() : requests[0].ip;
+    o.network_aliases = requests.empty() ? std::vector<std::string>{} : requests[0].aliases;
+    if (!requests.empty()) requests.erase(requests.begin());
+  }
+  o.extra_networks.clear();
+  for (const auto& r : requests) o.extra_networks.push_back(r.to_string());
+
+  if (live) {
     ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
-    TRY(nl.delete_link(extra_veth(rec.id, net.id)));  // its peer inside goes with it
+    // Plugged by `network connect`, or at the start when it was the first network.
+    std::string link = nl.link_exists(extra_veth(rec.id, net.id)) ? extra_veth(rec.id, net.id) : host_veth(rec.id);
+    trace_note("network " + net.name + ": deleting " + link + " (its peer in the container goes with it)");
+    TRY(nl.delete_link(link));
   }
-  TRY(remove_endpoint(rec.id, net.id));
+  // Its endpoint goes; the published ports move to the new first network's endpoint.
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  TRY(store->modify(
+      [&](std::vector<NetworkRecord>& all) -> Result<> {
+        std::vector<PortBinding> ports;
+        for (auto& n : all)
+          if (auto ep = n.endpoints.find(rec.id); n.id == net.id && ep != n.endpoints.end()) {
+            ports = ep->second.ports;
+            n.endpoints.erase(ep);
+          }
+        for (auto& n : all)
+          if (auto ep = n.endpoints.find(rec.id); next && n.id == next->id && ep != n.endpoints.end())
+            ep->second.ports.insert(ep->second.ports.end(), ports.begin(), ports.end());
+        return {};
+      },
+      [&](const std::vector<NetworkRecord>& all) { return sync_networks(all); }));
+  if (live && next) {
+    trace_note("network " + next->name + " is now the first: the default route goes through " + next->gateway);
+    ASSIGN_OR_RETURN(netns::InNetns inside, netns::InNetns::enter(netns_path(rec.id)));
+    ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
+    TRY(add_default_routes(in, *next, rec.id));
+    TRY(inside.leave());
+  }
   TRY(store->release(net.id, rec.id));
   TRY(containers_.update(rec.id, [&](ContainerRecord& r) -> Result<> {
     r.options = o.to_json();
     return {};
   }));
-  return {};
+  if (!first) return {};
+  return retarget_etc_files(rec, o, address_on(net, rec.id), next ? address_on(*next, rec.id) : std::string(),
+                            next ? next->gateway : std::string());
 }
 
 }  // namespace berth::engine

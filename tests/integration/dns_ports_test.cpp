@@ -304,6 +304,11 @@ TEST_F(BridgeTest, SeveralNetworksConnectAndDisconnect) {
   EXPECT_NE(in.out.find("from-db"), std::string::npos) << describe(in);
   Result seen = berth({"exec", "db", "sh", "-c", "nslookup www"});
   EXPECT_NE(seen.out.find("10.231.21."), std::string::npos) << "the alias on back: " << describe(seen);
+  // inspect gives each network its own aliases.
+  auto nets = nlohmann::json::parse(berth({"inspect", "--format", "{{json .NetworkSettings.Networks}}", "web"}).out,
+                                    nullptr, false);
+  EXPECT_EQ(nets["back"]["Aliases"], nlohmann::json::array({"www"})) << nets.dump();
+  EXPECT_EQ(nets["front"]["Aliases"], nlohmann::json::array()) << nets.dump();
   EXPECT_NE(berth({"network", "connect", "back", "web"}).code, 0) << "already connected";
   Result d = berth({"network", "disconnect", "back", "web"});
   ASSERT_EQ(d.code, 0) << describe(d);
@@ -313,6 +318,70 @@ TEST_F(BridgeTest, SeveralNetworksConnectAndDisconnect) {
   EXPECT_NE(gone.out.find("NXDOMAIN"), std::string::npos) << describe(gone);
   EXPECT_EQ(berth({"rm", "-f", "web", "db"}).code, 0);
   EXPECT_EQ(berth({"network", "rm", "front", "back"}).code, 0);
+}
+
+TEST_F(BridgeTest, DisconnectFromTheFirstNetworkPromotesTheNextOne) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.22.0/24", "front"}).code, 0);
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.23.0/24", "back"}).code, 0);
+  ASSERT_EQ(berth({"run", "-d", "--name", "db", "--network", "back", "busybox", "sh", "-c", serve("from-db", 7000)}).code,
+            0);
+  Result web = berth({"run", "-d", "--name", "web", "--network", "front", "--network", "back", "-p",
+                      "127.0.0.1:18745:7000", "busybox", "sh", "-c", serve("from-web", 7000)});
+  ASSERT_EQ(web.code, 0) << describe(web);
+  EXPECT_NE(ask(SOCK_STREAM, 18745, "").find("from-web"), std::string::npos);
+  // The user's own line in resolv.conf stays through every change below.
+  ASSERT_EQ(berth({"exec", "web", "sh", "-c", "echo 'options ndots:3' >> /etc/resolv.conf"}).code, 0);
+
+  // back takes front's place: the default route, the nameserver, the hosts line, the port.
+  Result d = berth({"network", "disconnect", "front", "web"});
+  ASSERT_EQ(d.code, 0) << describe(d);
+  Result in = berth({"exec", "web", "sh", "-c",
+                     "ip -4 -o addr; ip route; cat /etc/resolv.conf /etc/hosts; nc db 7000; nslookup web"});
+  EXPECT_EQ(in.out.find("10.231.22."), std::string::npos) << "nothing of front left: " << describe(in);
+  EXPECT_NE(in.out.find("default via 10.231.23.1"), std::string::npos) << describe(in);
+  EXPECT_NE(in.out.find("nameserver 10.231.23.1"), std::string::npos) << describe(in);
+  EXPECT_NE(in.out.find("options ndots:3"), std::string::npos) << describe(in);
+  EXPECT_NE(in.out.find("from-db"), std::string::npos) << "names through back's DNS server: " << describe(in);
+  std::string inspected = berth({"inspect", "--format", "{{json .NetworkSettings.Networks}}", "web"}).out;
+  EXPECT_EQ(inspected.find("front"), std::string::npos) << inspected;
+  EXPECT_NE(inspected.find("back"), std::string::npos) << inspected;
+  EXPECT_NE(ask(SOCK_STREAM, 18745, "").find("from-web"), std::string::npos) << "the port now goes to back: " << rules();
+  EXPECT_NE(berth({"port", "web"}).out.find("127.0.0.1:18745"), std::string::npos);
+
+  // No network left: only lo, no port, no hosts line; then a connect makes front first again.
+  ASSERT_EQ(berth({"network", "disconnect", "back", "web"}).code, 0);
+  Result none = berth({"exec", "web", "sh", "-c", "ip -o link; cat /etc/hosts"});
+  EXPECT_EQ(none.out.find("eth"), std::string::npos) << describe(none);
+  EXPECT_EQ(none.out.find("10.231."), std::string::npos) << describe(none);
+  EXPECT_EQ(rules().find("18745"), std::string::npos) << rules();
+  EXPECT_NE(berth({"network", "disconnect", "back", "web"}).code, 0) << "not connected any more";
+  Result c = berth({"network", "connect", "front", "web"});
+  ASSERT_EQ(c.code, 0) << describe(c);
+  Result again = berth({"exec", "web", "sh", "-c", "ip -4 -o addr; ip route; cat /etc/resolv.conf /etc/hosts"});
+  EXPECT_NE(again.out.find("eth0"), std::string::npos) << describe(again);
+  EXPECT_NE(again.out.find("default via 10.231.22.1"), std::string::npos) << describe(again);
+  EXPECT_NE(again.out.find("nameserver 10.231.22.1"), std::string::npos) << describe(again);
+  EXPECT_NE(again.out.find("options ndots:3"), std::string::npos) << describe(again);
+  EXPECT_NE(ask(SOCK_STREAM, 18745, "").find("from-web"), std::string::npos) << rules();
+
+  // Stopped, then out of its only network: it starts with lo alone, and connects live.
+  ASSERT_EQ(berth({"stop", "-t", "1", "web"}).code, 0);
+  ASSERT_EQ(berth({"network", "disconnect", "front", "web"}).code, 0);
+  ASSERT_EQ(berth({"start", "web"}).code, 0);
+  EXPECT_EQ(berth({"exec", "web", "ip", "-o", "link"}).out.find("eth"), std::string::npos);
+  ASSERT_EQ(berth({"network", "connect", "back", "web"}).code, 0);
+  Result back = berth({"exec", "web", "sh", "-c", "ip route; nc db 7000"});
+  EXPECT_NE(back.out.find("default via 10.231.23.1"), std::string::npos) << describe(back);
+  EXPECT_NE(back.out.find("from-db"), std::string::npos) << describe(back);
+  // ... and a restart wires it as its first network.
+  ASSERT_EQ(berth({"restart", "-t", "1", "web"}).code, 0);
+  Result restarted = berth({"exec", "web", "sh", "-c", "ip -4 -o addr; ip route"});
+  EXPECT_NE(restarted.out.find("eth0"), std::string::npos) << describe(restarted);
+  EXPECT_NE(restarted.out.find("default via 10.231.23.1"), std::string::npos) << describe(restarted);
+  EXPECT_NE(ask(SOCK_STREAM, 18745, "").find("from-web"), std::string::npos) << rules();
+  EXPECT_EQ(berth({"rm", "-f", "web", "db"}).code, 0);
+  EXPECT_EQ(berth({"network", "rm", "front", "back"}).code, 0);
+  EXPECT_EQ(rules().find("18745"), std::string::npos);
 }
 
 TEST_F(BridgeTest, KillNineLeavesNothingAfterTheNextCommand) {

@@ -36,6 +36,18 @@ TEST_F(FsTest, MakeDirsCreatesEveryMissingLevelWithTheMode) {
   EXPECT_TRUE(make_dirs(dir_ + "/a/b/c/", 0755)) << "a trailing slash too";
 }
 
+TEST_F(FsTest, RewriteInPlaceKeepsTheInodeAndDropsTheOldTail) {
+  std::string p = dir_ + "/resolv.conf";
+  ASSERT_TRUE(write_file_atomic(p, "nameserver 10.100.200.1\nsearch long.example\n"));
+  struct stat before, after;
+  ASSERT_EQ(::stat(p.c_str(), &before), 0);
+  ASSERT_TRUE(rewrite_in_place(p, "nameserver 10.2.0.1\n"));
+  ASSERT_EQ(::stat(p.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino) << "a bind mount of the file would not see a new inode";
+  EXPECT_EQ(read_file(p).value_or(""), "nameserver 10.2.0.1\n");
+  EXPECT_FALSE(rewrite_in_place(dir_ + "/missing", "x")) << "it never creates the file";
+}
+
 TEST_F(FsTest, MakeDirsRefusesAFileInTheWay) {
   ASSERT_TRUE(write_file_atomic(dir_ + "/f", "x"));
   auto r = make_dirs(dir_ + "/f", 0755);

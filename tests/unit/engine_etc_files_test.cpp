@@ -69,5 +69,42 @@ TEST(EtcFiles, DnsFlagsReplaceTheHostsLines) {
   EXPECT_FALSE(resolv_conf(in));
 }
 
+TEST(EtcFiles, FirstNetworkChangeEditsTheNameserverAndKeepsUserLines) {
+  EtcInputs in;
+  in.network = "front";
+  in.embedded_dns = "10.1.0.1";
+  in.host_resolv = "nameserver 192.0.2.53\nsearch corp\n";
+  auto r = resolv_conf(in);
+  ASSERT_TRUE(r);
+  std::string edited = *r + "options ndots:3\n";  // the user's
+  std::string moved = with_embedded_dns(edited, "10.2.0.1");
+  EXPECT_NE(moved.find("nameserver 10.2.0.1\n"), std::string::npos) << moved;
+  EXPECT_EQ(moved.find("10.1.0.1"), std::string::npos) << moved;
+  EXPECT_NE(moved.find("options ndots:3\n"), std::string::npos) << moved;
+  EXPECT_NE(moved.find("search corp\n"), std::string::npos) << moved;
+  // Without berth's comment, the file is the user's own: left alone.
+  EXPECT_EQ(with_embedded_dns("nameserver 9.9.9.9\n", "10.2.0.1"), "nameserver 9.9.9.9\n");
+}
+
+TEST(EtcFiles, FirstNetworkChangeMovesTheOwnAddressLine) {
+  EtcInputs in;
+  in.hostname = "web";
+  in.ip = "10.1.0.5";
+  in.add_hosts = {"db:192.0.2.7"};
+  auto h = hosts_file(in);
+  ASSERT_TRUE(h);
+  std::string moved = with_own_address(*h, "10.1.0.5", "10.2.0.9", "web");
+  EXPECT_NE(moved.find("10.2.0.9\tweb\n"), std::string::npos) << moved;
+  EXPECT_EQ(moved.find("10.1.0.5"), std::string::npos) << moved;
+  EXPECT_NE(moved.find("192.0.2.7\tdb\n"), std::string::npos) << moved;
+  // No network left: the line goes; the next network's address comes back after localhost.
+  std::string none = with_own_address(moved, "10.2.0.9", "", "web");
+  EXPECT_EQ(none.find("web"), std::string::npos) << none;
+  std::string back = with_own_address(none, "", "10.3.0.2", "web");
+  EXPECT_LT(back.find("ff02::2\tip6-allrouters\n"), back.find("10.3.0.2\tweb\n")) << back;
+  EXPECT_LT(back.find("10.3.0.2\tweb\n"), back.find("192.0.2.7\tdb")) << back;
+  EXPECT_EQ(back.back(), '\n');
+}
+
 }  // namespace
 }  // namespace berth::engine

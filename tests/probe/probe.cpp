@@ -16,6 +16,8 @@
 //   probe ls-owner PATH          owner=<uid>:<gid>
 //   probe udp-echo PORT          answers each UDP datagram on PORT with "echo <sender ip> <data>"
 //   probe tcp-peer PORT          serves TCP on PORT: each connection gets "peer <its ip>\n"
+//   probe http-files DIR PORT    serves DIR's files over HTTP/1.1 on PORT with keep-alive
+//                                (sendfile(2), 32 pre-forked workers): bench/ports' server
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -287,6 +290,61 @@ int cmd_tcp_peer(int port) {
   }
 }
 
+// One connection of http-files: requests read up to their blank line, each answered with
+// the file (or 404), until the client closes or asks to.
+void serve_http_connection(int c, const std::string& dir) {
+  std::string buf;
+  char chunk[4096];
+  for (;;) {
+    size_t end;
+    while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = read(c, chunk, sizeof chunk);
+      if (n <= 0 || buf.size() > 65536) return;
+      buf.append(chunk, static_cast<size_t>(n));
+    }
+    std::string head = buf.substr(0, end);
+    buf.erase(0, end + 4);
+    std::string lower = head;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    bool close_after = lower.find("connection: close") != std::string::npos ||
+                       (lower.find(" http/1.0") != std::string::npos && lower.find("keep-alive") == std::string::npos);
+    size_t sp1 = head.find(' '), sp2 = head.find(' ', sp1 + 1);
+    std::string path = sp1 == std::string::npos ? "" : head.substr(sp1 + 1, sp2 - sp1 - 1);
+    int fd = (path.find("..") == std::string::npos && !path.empty()) ? open((dir + path).c_str(), O_RDONLY) : -1;
+    struct stat st {};
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+      close(fd);
+      fd = -1;
+    }
+    std::string reply = fd < 0 ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                               : "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                                     std::to_string(st.st_size) + "\r\n";
+    reply += close_after ? "Connection: close\r\n\r\n" : "\r\n";
+    // MSG_MORE: the header waits for the body's first bytes, as one segment (else Nagle
+    // holds the body back until the client's delayed ACK of the header).
+    bool ok = send(c, reply.data(), reply.size(), fd >= 0 && st.st_size > 0 ? MSG_MORE : 0) ==
+              static_cast<ssize_t>(reply.size());
+    off_t off = 0;
+    while (ok && fd >= 0 && off < st.st_size) ok = sendfile(c, fd, &off, static_cast<size_t>(st.st_size - off)) > 0;
+    if (fd >= 0) close(fd);
+    if (!ok || close_after) return;
+  }
+}
+
+int cmd_http_files(const std::string& dir, int port) {
+  int s = bound_socket(SOCK_STREAM, port);
+  if (s < 0 || listen(s, 128) != 0) return 1;
+  signal(SIGCHLD, SIG_IGN);
+  for (int i = 0; i < 32; i++)
+    if (fork() == 0) break;  // each worker (and the parent) accepts and serves one at a time
+  for (;;) {
+    int c = accept(s, nullptr, nullptr);
+    if (c < 0) continue;
+    serve_http_connection(c, dir);
+    close(c);
+  }
+}
+
 // The same over IPv6 only: answers "peer ADDR" to each connection to [::]:port.
 int cmd_tcp6_peer(int port) {
   int s = socket(AF_INET6, SOCK_STREAM, 0);
@@ -316,7 +374,7 @@ int cmd_tcp6_peer(int port) {
 
 int usage() {
   std::fputs("usage: probe status|mount|keyctl|write PATH TEXT|read PATH|alloc MB|"
-             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH|udp-echo PORT|tcp-peer PORT|"
+             "forkbomb N|pids|uidmap|gidmap|signal-wait|cgroup|ls-owner PATH|udp-echo PORT|tcp-peer PORT|http-files DIR PORT|"
              "tcp6-peer PORT\n",
              stderr);
   return 2;
@@ -343,6 +401,7 @@ int main(int argc, char** argv) {
   else if (cmd == "ls-owner" && argc == 3) rc = cmd_ls_owner(argv[2]);
   else if (cmd == "udp-echo" && argc == 3) rc = cmd_udp_echo(std::atoi(argv[2]));
   else if (cmd == "tcp-peer" && argc == 3) rc = cmd_tcp_peer(std::atoi(argv[2]));
+  else if (cmd == "http-files" && argc == 4) rc = cmd_http_files(argv[2], std::atoi(argv[3]));
   else if (cmd == "tcp6-peer" && argc == 3) rc = cmd_tcp6_peer(std::atoi(argv[2]));
   else return usage();
   std::fflush(stdout);

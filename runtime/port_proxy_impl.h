@@ -122,7 +122,8 @@ struct PortProxy::Impl {
   bool take_pipe(Pipe& p);
   void give_back(Pipe& p);
   bool pump(proxy::Direction& d, int from, int to, bool* more);
-  void serve_conn(uint32_t i);
+  static constexpr unsigned kUp = 1, kDown = 2;
+  void serve_conn(uint32_t i, unsigned which = kUp | kDown);
   void on_conn_event(uint32_t i, bool server_side, uint32_t events);
   void serve_busy();
 

@@ -103,6 +103,8 @@ Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& 
     if (!r.ip.empty()) o.ip = r.ip;
     o.network_aliases.insert(o.network_aliases.end(), r.aliases.begin(), r.aliases.end());
   }
+  // "" is only ever a record's "on no network" (after `network disconnect`), never asked for.
+  if (o.network.empty()) return fail("--network needs a value: none, host, container:NAME or a network's name");
   bool bridge = is_bridge_network(o.network);
   if (bridge) TRY(find_network(o.network));
   if (!o.extra_networks.empty() && !bridge)

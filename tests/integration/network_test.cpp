@@ -89,6 +89,9 @@ TEST_F(NetworkTest, BadNetworkOrAddressLeavesNothing) {
   Result unknown = berth({"run", "--rm", "--network", "nope", "busybox", "true"});
   EXPECT_EQ(unknown.code, 125) << describe(unknown);
   EXPECT_NE(unknown.err.find("not found"), std::string::npos) << describe(unknown);
+  Result empty = berth({"run", "--rm", "--network", "", "busybox", "true"});
+  EXPECT_EQ(empty.code, 125) << describe(empty);
+  EXPECT_NE(empty.err.find("--network needs a value"), std::string::npos) << describe(empty);
   ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.3.0/29", "tiny"}).code, 0);
   Result outside = berth({"run", "--rm", "--network", "tiny", "--ip", "10.231.4.9", "busybox", "true"});
   EXPECT_EQ(outside.code, 125) << describe(outside);

@@ -195,7 +195,7 @@ class Engine {
   // aliases), and their removal (from one network, or all).
   Result<> add_endpoints(const ContainerRecord& rec, const RunOptions& o,
                          const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
-  Result<> remove_endpoint(const std::string& id, const std::string& network_id = "");
+  Result<> remove_endpoints(const std::string& id);  // on every network
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
   Result<> plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
                              const std::vector<std::string>& aliases, bool first);

@@ -52,6 +52,12 @@ Result<std::vector<NetworkRequest>> bridge_requests(const RunOptions& o) {
   return out;
 }
 
+// The container's address on a network ("" if none).
+std::string address_on(const NetworkRecord& net, const std::string& id) {
+  auto ip = net.addresses.find(id);
+  return ip == net.addresses.end() ? std::string() : ip->second;
+}
+
 // Inside the namespace (the calling thread is in it): the way out through the first
 // network's gateway(s); an --internal network has none.
 Result<> add_default_routes(netns::Netlink& in, const NetworkRecord& net, const std::string& id) {
@@ -65,19 +71,13 @@ Result<> add_default_routes(netns::Netlink& in, const NetworkRecord& net, const 
 // default route(s).
 Result<> configure_inside(netns::Netlink& in, const std::string& ifname, const NetworkRecord& net,
                           const std::string& id, bool first) {
-  auto ip = net.addresses.find(id);
-  if (ip == net.addresses.end()) return fail("no address on network " + net.name + " for container", id.substr(0, 12));
-  TRY(in.add_address(ifname, ip->second + "/" + prefix_of(net.subnet)));
+  std::string ip = address_on(net, id);
+  if (ip.empty()) return fail("no address on network " + net.name + " for container", id.substr(0, 12));
+  TRY(in.add_address(ifname, ip + "/" + prefix_of(net.subnet)));
   TRY(in.set_up(ifname));
   if (auto v6 = net.addresses_v6.find(id); v6 != net.addresses_v6.end())
     TRY(in.add_address(ifname, v6->second + "/" + prefix_of(net.subnet_v6)));
   return first ? add_default_routes(in, net, id) : Result<>{};
-}
-
-// The container's address on a network ("" if none).
-std::string address_on(const NetworkRecord& net, const std::string& id) {
-  auto ip = net.addresses.find(id);
-  return ip == net.addresses.end() ? std::string() : ip->second;
 }
 
 // One veth pair: `host` on the network's bridge, `inside` in the namespace at `path`.
@@ -262,14 +262,14 @@ Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecor
   return rules;
 }
 
-Result<> Engine::remove_endpoint(const std::string& id, const std::string& network_id) {
+Result<> Engine::remove_endpoints(const std::string& id) {
   if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   bool changed = false;
   return store->modify(
       [&](std::vector<NetworkRecord>& all) -> Result<> {
         for (auto& n : all)
-          if (network_id.empty() || n.id == network_id) changed |= n.endpoints.erase(id) > 0;
+          changed |= n.endpoints.erase(id) > 0;
         return {};
       },
       [&](const std::vector<NetworkRecord>& all) { return changed ? sync_networks(all) : Result<>{}; });
@@ -338,7 +338,7 @@ Result<> Engine::detach_network(const std::string& id, bool now) {
     }
     TRY(netns::remove_netns(path));
   }
-  return remove_endpoint(id);
+  return remove_endpoints(id);
 }
 
 // The first network gives the container its default route, its resolv.conf nameserver

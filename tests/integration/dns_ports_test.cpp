@@ -342,6 +342,9 @@ TEST_F(BridgeTest, DisconnectFromTheFirstNetworkPromotesTheNextOne) {
   EXPECT_NE(in.out.find("nameserver 10.231.23.1"), std::string::npos) << describe(in);
   EXPECT_NE(in.out.find("options ndots:3"), std::string::npos) << describe(in);
   EXPECT_NE(in.out.find("from-db"), std::string::npos) << "names through back's DNS server: " << describe(in);
+  // Its own name in /etc/hosts now gives its address on back.
+  Result own = berth({"exec", "web", "sh", "-c", "grep -w \"$(hostname)\" /etc/hosts"});
+  EXPECT_EQ(own.out.rfind("10.231.23.", 0), 0u) << describe(own);
   std::string inspected = berth({"inspect", "--format", "{{json .NetworkSettings.Networks}}", "web"}).out;
   EXPECT_EQ(inspected.find("front"), std::string::npos) << inspected;
   EXPECT_NE(inspected.find("back"), std::string::npos) << inspected;
@@ -362,6 +365,8 @@ TEST_F(BridgeTest, DisconnectFromTheFirstNetworkPromotesTheNextOne) {
   EXPECT_NE(again.out.find("default via 10.231.22.1"), std::string::npos) << describe(again);
   EXPECT_NE(again.out.find("nameserver 10.231.22.1"), std::string::npos) << describe(again);
   EXPECT_NE(again.out.find("options ndots:3"), std::string::npos) << describe(again);
+  Result own_again = berth({"exec", "web", "sh", "-c", "grep -w \"$(hostname)\" /etc/hosts"});
+  EXPECT_EQ(own_again.out.rfind("10.231.22.", 0), 0u) << describe(own_again);
   EXPECT_NE(ask(SOCK_STREAM, 18745, "").find("from-web"), std::string::npos) << rules();
 
   // Stopped, then out of its only network: it starts with lo alone, and connects live.

@@ -102,6 +102,11 @@ Result<Fd> bind_proxy_socket(const ProxyRule& rule) {
   return s;
 }
 
+char* PortProxy::Impl::scratch() {
+  if (!scratch_buffer) scratch_buffer = std::make_unique_for_overwrite<char[]>(proxy::kScratchBytes);
+  return scratch_buffer.get();
+}
+
 bool PortProxy::Impl::add(int fd, uint32_t events, uint64_t t) {
   struct epoll_event ev = {};
   ev.events = events;

@@ -19,18 +19,23 @@
 // (nearly all of it the kernel's work for the second TCP connection) and about two
 // thirds. What remains is the price of two connections instead of one, which DNAT does
 // not pay.
+// Short messages are the exception: an HTTP request, or an answer of a few KiB on a kept-
+// alive connection, is read into a buffer and sent on (two syscalls and a small copy),
+// because splicing it took three or four splices and pipe bookkeeping. Only a read that
+// fills the buffer (16 KiB) switches that direction to splice for the rest of the turn.
 //
 // TCP half-close (tcp(7), shutdown(2)): a client may finish sending (FIN) and still wait
 // for the answer, as `nc -N` or an HTTP/1.0 client does. So each direction ends on its own:
-// when one side's reading ends (splice returns 0) and its pipe has drained, the proxy
+// when one side's reading ends (a read returns 0) and what it sent has drained, the proxy
 // calls shutdown(SHUT_WR) on the other side and keeps the opposite direction going. When
 // a side fails (reset, or a write to a closed peer), what it had sent is passed on and
 // both sides are closed with a reset (SO_LINGER of 0), which is what a direct connection
 // would have shown the other peer.
 //
-// Backpressure: a direction whose pipe is full stops reading from its source until the
-// destination has taken some, so the source's socket buffer fills and TCP's window
-// closes: the slow side sets the pace and the proxy buffers at most one pipe per direction.
+// Backpressure: a direction whose pipe is full, or whose destination did not take all of
+// a short message, stops reading from its source until the destination has taken some,
+// so the source's socket buffer fills and TCP's window closes: the slow side sets the
+// pace, and the proxy buffers at most one pipe (or one short message) per direction.
 //
 // UDP has no connections: the proxy keeps, per client address, a socket connected to the
 // target (a "flow"), so that the container's replies can be told apart and sent back to

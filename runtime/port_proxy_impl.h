@@ -4,9 +4,9 @@
 //
 // Every socket is in one epoll set. A TCP connection's sockets are edge-triggered: an
 // event says "something changed on this socket", and the handler then moves whatever it
-// can until the kernel says EAGAIN. Any event on either socket runs both directions, so a
-// direction stalled on a full destination resumes when the destination's EPOLLOUT
-// arrives, without re-arming anything. Listeners and UDP flows are level-triggered: they
+// can (PortProxy::Impl::pump). A socket that became readable feeds its own direction; one
+// that became writable (EPOLLOUT) resumes the direction stalled on it, without re-arming
+// anything. Listeners and UDP flows are level-triggered: they
 // handle a bounded batch per turn and are reported again if more is waiting. Slots
 // (connections, flows) are reused, so an event's tag carries the slot's generation as
 // well as its index: an event for a slot closed (and perhaps reused) earlier in the same
@@ -31,6 +31,9 @@
 namespace berth::runtime::proxy {
 
 int64_t now_ms();
+
+// The scratch buffer's size: the largest UDP datagram.
+constexpr size_t kScratchBytes = 65535;
 
 inline void set_option(int fd, int level, int name, int value) {
   (void)::setsockopt(fd, level, name, &value, sizeof value);
@@ -57,10 +60,16 @@ struct Listener {
   uint16_t port = 0;  // the local port, for PortProxy::port
 };
 
-// One direction of a TCP connection: bytes from `from` wait in `pipe` on their way to `to`.
+// One direction of a TCP connection: bytes from `from` on their way to `to`. A short
+// message is read into the proxy's scratch buffer and sent straight on; what `to` did not
+// take at once waits in `held`. A stream goes through `pipe` by splice(2), behind any held
+// bytes. While the two hold kPipeBytes together, `from` is not read.
 struct Direction {
   Pipe pipe;           // taken from the spares while bytes are in flight
   size_t in_pipe = 0;  // bytes spliced in and not yet out
+  std::string held;    // bytes read and not yet written, from held_at on
+  size_t held_at = 0;
+  bool streaming = false;  // the last turn moved a stream: splice from the start
   bool eof = false;    // `from` has finished sending
   bool shut = false;   // ... and we passed that on: shutdown(to, SHUT_WR)
 };
@@ -108,9 +117,10 @@ struct PortProxy::Impl {
   std::vector<uint32_t> free_flows;
   std::unordered_map<std::string, uint32_t> flow_by_key;  // listener + client address
   int64_t next_sweep_ms = -1;                             // no flow idles out before this
-  // Allocated at the first datagram and not zeroed: only the pages datagrams have filled
-  // become resident.
-  std::unique_ptr<char[]> datagram;
+  // A datagram, or a short TCP message, on its way through; allocated at first use and
+  // not zeroed: only the pages that bytes have filled become resident.
+  std::unique_ptr<char[]> scratch_buffer;
+  char* scratch();
 
   bool add(int fd, uint32_t events, uint64_t tag);
   void dispatch(const struct epoll_event& ev);
@@ -121,9 +131,9 @@ struct PortProxy::Impl {
   void close_conn(uint32_t i, bool failed);
   bool take_pipe(Pipe& p);
   void give_back(Pipe& p);
-  bool pump(proxy::Direction& d, int from, int to, bool* more);
+  bool pump(proxy::Direction& d, int from, int to, bool to_the_end, bool* more);
   static constexpr unsigned kUp = 1, kDown = 2;
-  void serve_conn(uint32_t i, unsigned which = kUp | kDown);
+  void serve_conn(uint32_t i, unsigned which = kUp | kDown, unsigned to_the_end = kUp | kDown);
   void on_conn_event(uint32_t i, bool server_side, uint32_t events);
   void serve_busy();
 

@@ -19,7 +19,6 @@ using proxy::tag;
 namespace {
 
 constexpr int kDatagramsPerTurn = 64;  // datagrams handled per socket per turn
-constexpr size_t kMaxDatagram = 65535;
 
 }  // namespace
 
@@ -74,12 +73,12 @@ Flow* PortProxy::Impl::flow_for(uint32_t li, const Endpoint& client, int64_t now
 
 // Datagrams from clients go out on each client's flow.
 void PortProxy::Impl::receive_from_clients(uint32_t li) {
-  if (!datagram) datagram = std::make_unique_for_overwrite<char[]>(kMaxDatagram);
+  char* datagram = scratch();
   int64_t now = now_ms();
   for (int k = 0; k < kDatagramsPerTurn; k++) {
     Endpoint from;
     from.len = sizeof from.addr;
-    ssize_t n = ::recvfrom(listeners[li].socket.get(), datagram.get(), kMaxDatagram, 0,
+    ssize_t n = ::recvfrom(listeners[li].socket.get(), datagram, proxy::kScratchBytes, 0,
                            reinterpret_cast<sockaddr*>(&from.addr), &from.len);
     if (n < 0) {
       if (errno == EAGAIN) return;
@@ -87,22 +86,22 @@ void PortProxy::Impl::receive_from_clients(uint32_t li) {
     }
     Flow* f = flow_for(li, from, now);
     if (!f) continue;  // no socket for it: the datagram is dropped, as UDP allows
-    (void)::send(f->socket.get(), datagram.get(), static_cast<size_t>(n), 0);
+    (void)::send(f->socket.get(), datagram, static_cast<size_t>(n), 0);
     f->last_ms = now;
   }
 }
 
 // The target's replies on a flow go back to its client, from the listening socket.
 void PortProxy::Impl::receive_from_target(uint32_t i) {
-  if (!datagram) datagram = std::make_unique_for_overwrite<char[]>(kMaxDatagram);
+  char* datagram = scratch();
   Flow& f = flows[i];
   for (int k = 0; k < kDatagramsPerTurn; k++) {
-    ssize_t n = ::recv(f.socket.get(), datagram.get(), kMaxDatagram, 0);
+    ssize_t n = ::recv(f.socket.get(), datagram, proxy::kScratchBytes, 0);
     if (n < 0) {
       if (errno == EAGAIN) return;
       continue;  // ECONNREFUSED from an ICMP error: nothing to pass on
     }
-    (void)::sendto(listeners[f.listener].socket.get(), datagram.get(), static_cast<size_t>(n), 0,
+    (void)::sendto(listeners[f.listener].socket.get(), datagram, static_cast<size_t>(n), 0,
                    f.client.sa(), f.client.len);
     f.last_ms = now_ms();
   }

@@ -1,6 +1,7 @@
 // The userland proxy (runtime/port_proxy.h) on loopback: TCP byte-exactness in both
 // directions, half-close, a refusing target, many connections at once, the connection
-// limit, UDP flows kept apart and idling out, bind errors.
+// limit, UDP flows kept apart and idling out, bind errors; small messages to a stalled
+// target, and bytes with their FIN in one turn.
 //
 // The proxy runs its loop in a thread of its own, as it would in the shim's poll loop; the
 // targets are small blocking servers in threads. The test process ignores SIGPIPE, as the
@@ -8,10 +9,12 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -152,6 +155,10 @@ class ProxyThread {
         int t = proxy_.next_timeout_ms();
         struct pollfd p = {proxy_.fd(), POLLIN, 0};
         ::poll(&p, 1, t < 0 || t > 20 ? 20 : t);
+        if (paused_) {
+          std::this_thread::sleep_for(1ms);
+          continue;
+        }
         proxy_.on_ready();
         connections_ = proxy_.connections();
         flows_ = proxy_.udp_flows();
@@ -163,13 +170,16 @@ class ProxyThread {
     if (thread_.joinable()) thread_.join();
   }
   uint16_t port(size_t i = 0) const { return ports_.at(i); }
+  // While paused the loop does not serve: whatever arrives meanwhile is there all at once
+  // at the next turn.
+  void pause(bool on) { paused_ = on; }
   size_t connections() const { return connections_; }
   size_t flows() const { return flows_; }
 
  private:
   PortProxy proxy_;
   std::vector<uint16_t> ports_;
-  std::atomic<bool> stop_ = false;
+  std::atomic<bool> stop_ = false, paused_ = false;
   std::atomic<size_t> connections_ = 0, flows_ = 0;
   std::thread thread_;
 };
@@ -221,6 +231,56 @@ TEST_F(PortProxyTest, HalfCloseLetsTheClientReadTheAnswer) {
   ASSERT_EQ(::shutdown(client.get(), SHUT_WR), 0);
   std::string got = read_to_end(client.get());
   EXPECT_TRUE(got == "100000\n" + answer) << got.size();
+}
+
+TEST_F(PortProxyTest, SmallWritesToAStalledTargetArriveWholeAndInOrder) {
+  // Small messages, a little apart (the proxy reads and sends each on its own, its short
+  // path), to a target that does not read for a while: once the buffers on the way are
+  // full, a send to it comes up short, and what the target did not take must wait in the
+  // proxy and go on, in order, once it reads. The client reads the echo as it comes.
+  TcpServer target([](int fd) {
+    std::this_thread::sleep_for(1500ms);
+    echo(fd);
+  });
+  ProxyThread proxy({tcp_to(target.port())});
+  Fd client = connect_to(proxy.port());
+  int one = 1;
+  ::setsockopt(client.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::string data = random_bytes(8 << 20, 4);
+  std::thread writer([&] {
+    std::mt19937 gen(5);
+    for (size_t off = 0; off < data.size();) {
+      size_t len = std::min<size_t>(data.size() - off, 1 + gen() % 2000);
+      if (!send_all(client.get(), data.substr(off, len))) break;
+      off += len;
+      std::this_thread::sleep_for(20us);
+    }
+    ::shutdown(client.get(), SHUT_WR);
+  });
+  std::string back = read_to_end(client.get());
+  writer.join();
+  EXPECT_EQ(back.size(), data.size());
+  EXPECT_TRUE(back == data);
+}
+
+TEST_F(PortProxyTest, BytesAndTheirFinArrivingTogetherAreBothPassedOn) {
+  // The client's last bytes and its FIN reach the proxy in the same turn: the short read
+  // of the bytes must not be taken for "nothing more", or the target would never see the
+  // end of the request and never answer.
+  TcpServer target([](int fd) {
+    std::string request = read_to_end(fd);
+    send_all(fd, "got " + std::to_string(request.size()));
+  });
+  ProxyThread proxy({tcp_to(target.port())});
+  Fd client = connect_to(proxy.port());
+  ASSERT_TRUE(eventually([&] { return proxy.connections() == 1; }));
+  std::this_thread::sleep_for(50ms);  // the connect to the target has completed
+  proxy.pause(true);
+  ASSERT_TRUE(send_all(client.get(), "hello"));
+  ASSERT_EQ(::shutdown(client.get(), SHUT_WR), 0);
+  std::this_thread::sleep_for(50ms);
+  proxy.pause(false);
+  EXPECT_EQ(read_to_end(client.get()), "got 5");
 }
 
 TEST_F(PortProxyTest, RefusingTargetClosesTheClient) {

@@ -63,6 +63,7 @@ Fd connect_to(uint16_t port) {
   EXPECT_EQ(::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
   struct timeval tv = {10, 0};  // a hung proxy fails the test instead of hanging it
   ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   return s;
 }
 
@@ -155,7 +156,8 @@ class ProxyThread {
         int t = proxy_.next_timeout_ms();
         struct pollfd p = {proxy_.fd(), POLLIN, 0};
         ::poll(&p, 1, t < 0 || t > 20 ? 20 : t);
-        if (paused_) {
+        parked_ = paused_.load();
+        if (parked_) {
           std::this_thread::sleep_for(1ms);
           continue;
         }
@@ -171,15 +173,18 @@ class ProxyThread {
   }
   uint16_t port(size_t i = 0) const { return ports_.at(i); }
   // While paused the loop does not serve: whatever arrives meanwhile is there all at once
-  // at the next turn.
-  void pause(bool on) { paused_ = on; }
+  // at the next turn. Returns once the loop has seen it.
+  void pause(bool on) {
+    paused_ = on;
+    while (thread_.joinable() && parked_ != on) std::this_thread::sleep_for(1ms);
+  }
   size_t connections() const { return connections_; }
   size_t flows() const { return flows_; }
 
  private:
   PortProxy proxy_;
   std::vector<uint16_t> ports_;
-  std::atomic<bool> stop_ = false, paused_ = false;
+  std::atomic<bool> stop_ = false, paused_ = false, parked_ = false;
   std::atomic<size_t> connections_ = 0, flows_ = 0;
   std::thread thread_;
 };
@@ -266,10 +271,15 @@ TEST_F(PortProxyTest, SmallWritesToAStalledTargetArriveWholeAndInOrder) {
 TEST_F(PortProxyTest, BytesAndTheirFinArrivingTogetherAreBothPassedOn) {
   // The client's last bytes and its FIN reach the proxy in the same turn: the short read
   // of the bytes must not be taken for "nothing more", or the target would never see the
-  // end of the request and never answer.
+  // end of the request. The target says which it saw: the end, or 2 s of nothing.
   TcpServer target([](int fd) {
-    std::string request = read_to_end(fd);
-    send_all(fd, "got " + std::to_string(request.size()));
+    struct timeval tv = {2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string request;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) request.append(buf, static_cast<size_t>(n));
+    send_all(fd, (n == 0 ? "end after " : "no end after ") + request);
   });
   ProxyThread proxy({tcp_to(target.port())});
   Fd client = connect_to(proxy.port());
@@ -280,7 +290,7 @@ TEST_F(PortProxyTest, BytesAndTheirFinArrivingTogetherAreBothPassedOn) {
   ASSERT_EQ(::shutdown(client.get(), SHUT_WR), 0);
   std::this_thread::sleep_for(50ms);
   proxy.pause(false);
-  EXPECT_EQ(read_to_end(client.get()), "got 5");
+  EXPECT_EQ(read_to_end(client.get()), "end after hello");
 }
 
 TEST_F(PortProxyTest, RefusingTargetClosesTheClient) {

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <functional>
 #include <optional>
 
 #include "base/fs.h"
@@ -349,7 +348,7 @@ Result<> Engine::retarget_etc_files(const ContainerRecord& rec, const RunOptions
                                     const std::string& new_ip, const std::string& new_dns) {
   std::string etc = path_join(containers_.storage_dir(rec.id), "etc");
   std::string hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
-  auto edit = [&](const char* name, const std::function<std::string(const std::string&)>& change) -> Result<> {
+  auto edit = [&](const char* name, const auto& change) -> Result<> {
     std::string path = path_join(etc, name);
     ASSIGN_OR_RETURN(std::string text, read_file(path));
     std::string changed = change(text);

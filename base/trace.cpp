@@ -14,6 +14,7 @@ namespace {
 bool g_trace = false;
 int g_trace_fd = STDERR_FILENO;
 struct timespec g_start;  // when tracing was turned on: lines show the time since
+thread_local const char* t_label = nullptr;  // set_trace_thread_label
 
 void emit(const std::string& line) {
   struct timespec now;
@@ -22,7 +23,9 @@ void emit(const std::string& line) {
               static_cast<double>(now.tv_nsec - g_start.tv_nsec) / 1e6;
   char stamp[24];
   std::snprintf(stamp, sizeof stamp, "%7.2fms ", ms);
-  std::string s = stamp + line + "\n";
+  std::string s = stamp;
+  if (t_label) s = s + "[" + t_label + "] ";
+  s += line + "\n";
   ssize_t unused = ::write(g_trace_fd, s.data(), s.size());
   (void)unused;
 }
@@ -52,6 +55,7 @@ void set_trace(bool on) {
   ::clock_gettime(CLOCK_MONOTONIC, &g_start);
 }
 bool trace_enabled() { return g_trace; }
+void set_trace_thread_label(const char* label) { t_label = label; }
 void set_trace_fd(int fd) { g_trace_fd = fd; }
 
 void trace_step(int index, int total, const char* name, const char* why) {

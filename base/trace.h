@@ -28,6 +28,11 @@ void trace_syscall(const std::string& text);
 // A free-form line, for work outside a step table (e.g. "loading layer sha256:...").
 void trace_note(const std::string& text);
 
+// Lines written by the calling thread carry `label` after their time ("[network] "), so
+// that a helper thread's work stands out from the main thread's it runs beside. A
+// static string; nullptr removes the label.
+void set_trace_thread_label(const char* label);
+
 // Decoders used by trace lines: "MS_BIND|MS_REC|MS_RDONLY", "CLONE_NEWNS|CLONE_NEWPID".
 std::string mount_flags_str(unsigned long flags);
 std::string clone_flags_str(unsigned long flags);

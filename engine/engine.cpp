@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/meanwhile.h"
 #include "base/process.h"
 #include "base/strings.h"
 #include "base/trace.h"
@@ -51,11 +52,13 @@ Result<> Engine::recover() {
 
 Result<> Engine::discard(const std::string& id, bool networked) {
   TRY(runtime::remove_container_cgroup(id));
-  if (networked) {
-    TRY(detach_network(id));
-    TRY(release_addresses(id));
-  }
-  return containers_.remove(id);  // both directories; missing ones are fine
+  if (!networked) return containers_.remove(id);  // both directories; missing ones are fine
+  // Its network state (namespace, endpoints and addresses, in one change of the networks'
+  // records) goes on a helper thread while its directories are deleted.
+  Meanwhile<> unplugged([&] { return detach_network(id, false, true); }, "network");
+  auto removed = containers_.remove(id);
+  TRY(unplugged.wait());
+  return removed;
 }
 
 Result<std::vector<std::string>> Engine::load(const std::string& archive) {
@@ -278,21 +281,25 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto lock = containers_.lock_running(rec.id);
   if (!lock) return cleanup(lock.error());
-  if (auto n = attach_network(rec); !n) return cleanup(n.error());
-  // Ports for the userland proxy: bound now, so that a failure comes before the container
-  // starts; served by a thread once it has (berth itself is its shim in the foreground).
+  // The network namespace and its veths are wired on a helper thread while the runtime
+  // reads the bundle, compiles the seccomp filter and makes the cgroup; the runtime waits
+  // for them before the clone (before_clone below). The records the helper changes (the
+  // networks') are not touched here meanwhile.
+  Meanwhile<> wired([&] { return attach_network(rec); }, "network");
+  // Ports for the userland proxy: bound before the clone, so that a failure comes before
+  // the container starts; served by a thread once it has (berth itself is its shim in the
+  // foreground).
   std::optional<runtime::ProxyThread> proxy;
-  if (auto rules = proxy_rules(rec); !rules) {
-    return cleanup(rules.error());
-  } else if (!rules->empty()) {
-    auto opened = runtime::PortProxy::open(*rules);
-    if (!opened) return cleanup(opened.error());
-    proxy.emplace(std::move(*opened));
-  }
-  if (hooks.on_created) hooks.on_created(rec);
-
   runtime::RunRequest req = run_request(rec.id);
   req.stdio = hooks.stdio;
+  req.before_clone = [&]() -> Result<> {
+    TRY(wired.wait());
+    ASSIGN_OR_RETURN(auto rules, proxy_rules(rec));
+    if (rules.empty()) return {};
+    ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules));
+    proxy.emplace(std::move(opened));
+    return {};
+  };
   req.on_started = [&](pid_t pid) {
     rec.status = "running";
     rec.pid = pid;
@@ -306,10 +313,13 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto status = runtime::run_container(req);
   proxy.reset();  // the ports close with the container
-  if (!status) return cleanup(status.error());
+  if (!status) {
+    (void)wired.wait();  // a failure before the clone: the helper may still be at work
+    return cleanup(status.error());
+  }
   // --network none, host and container: leave no network state to look for.
   const bool networked = is_bridge_network(o.network);
-  if (networked)
+  if (networked && !o.remove)  // with --rm, discard() below takes it all at once
     if (auto d = detach_network(rec.id); !d) return cleanup(d.error());
   rec.status = "exited";
   rec.pid = 0;

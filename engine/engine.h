@@ -45,7 +45,6 @@ struct ExecOptions {
 
 // What a foreground run's caller may add (Engine::run).
 struct RunHooks {
-  std::function<void(const ContainerRecord&)> on_created;  // before the command starts
   // After the command exited, before --rm removes the container: the builder takes its
   // overlay upper directory (the RUN step's changes) here.
   std::function<Result<>(const ContainerRecord&)> on_exited;
@@ -189,13 +188,14 @@ class Engine {
   // At each start / when it stops: its netns, veth pair, address and route.
   Result<> attach_network(const ContainerRecord& rec);
   // `now`: also delete the veth at once (after a crash), instead of leaving it to the
-  // kernel's release of the namespace.
-  Result<> detach_network(const std::string& id, bool now = false);
+  // kernel's release of the namespace. `release`: the addresses go too, in the same
+  // change of the records (the container is being removed).
+  Result<> detach_network(const std::string& id, bool now = false, bool release = false);
   // The container's endpoints (DNS names; published ports on the first) on networks (id,
   // aliases), and their removal (from one network, or all).
   Result<> add_endpoints(const ContainerRecord& rec, const RunOptions& o,
                          const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
-  Result<> remove_endpoints(const std::string& id);  // on every network
+  Result<> remove_endpoints(const std::string& id, bool release = false);  // on every network
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
   Result<> plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
                              const std::vector<std::string>& aliases, bool first);

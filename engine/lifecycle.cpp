@@ -24,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/meanwhile.h"
 #include "base/process.h"
 #include "base/strings.h"
 #include "base/trace.h"
@@ -259,9 +260,12 @@ Result<runtime::Started> Engine::start_detached(const std::string& id, pid_t shi
   runtime::RunRequest req = run_request(id);
   req.detach = true;
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.load(id));
-  auto attached = attach_network(rec);
-  auto started = attached ? runtime::start_container(req) : std::unexpected(attached.error());
+  // Wired on a helper thread while the runtime prepares the rest (as in Engine::run).
+  Meanwhile<> wired([&] { return attach_network(rec); }, "network");
+  req.before_clone = [&] { return wired.wait(); };
+  auto started = runtime::start_container(req);
   if (!started) {
+    (void)wired.wait();  // a failure before the clone: the helper may still be at work
     (void)detach_network(id);
     return std::unexpected(started.error());
   }

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "base/fs.h"
+#include "base/meanwhile.h"
 #include "base/trace.h"
 #include "engine/engine.h"
 #include "engine/etc_files.h"
@@ -261,14 +262,19 @@ Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecor
   return rules;
 }
 
-Result<> Engine::remove_endpoints(const std::string& id) {
+Result<> Engine::remove_endpoints(const std::string& id, bool release) {
   if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
-  bool changed = false;
+  bool changed = false;  // an address alone is in no DNS record or NAT rule
   return store->modify(
       [&](std::vector<NetworkRecord>& all) -> Result<> {
-        for (auto& n : all)
+        for (auto& n : all) {
           changed |= n.endpoints.erase(id) > 0;
+          if (release) {
+            n.addresses.erase(id);
+            n.addresses_v6.erase(id);
+          }
+        }
         return {};
       },
       [&](const std::vector<NetworkRecord>& all) { return changed ? sync_networks(all) : Result<>{}; });
@@ -292,11 +298,19 @@ Result<> Engine::attach_network(const ContainerRecord& rec) {
     endpoints.emplace_back(net.id, i == 0 ? o.network_aliases : requests[i].aliases);
     nets.push_back(std::move(net));
   }
-  TRY(detach_network(rec.id, true));  // what a crash may have left
-  // First the endpoints: they make the bridges exist and keep them while we are on them.
-  if (!endpoints.empty()) TRY(add_endpoints(rec, o, endpoints, true));
-  ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
   std::string path = netns_path(rec.id);
+  if (path_exists(path)) TRY(detach_network(rec.id, true));  // what a crash may have left
+  ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+  // The endpoints (the records: DNS names, ports) make the bridges exist and keep them
+  // while we are on them. When the bridges are there already, as they are but for a
+  // network's first container after a reboot, the records and the kernel's side (below)
+  // need nothing from each other: the records go on a helper thread meanwhile.
+  bool bridges_up = std::all_of(nets.begin(), nets.end(), [&](const NetworkRecord& n) { return nl.link_exists(n.bridge); });
+  std::optional<Meanwhile<>> published;
+  if (!endpoints.empty() && bridges_up)
+    published.emplace([&] { return add_endpoints(rec, o, endpoints, true); }, "endpoints");
+  else if (!endpoints.empty())
+    TRY(add_endpoints(rec, o, endpoints, true));
   TRY(netns::create_netns(path, false));
   for (size_t i = 0; i < nets.size(); i++)
     TRY(plug_veth(nl, path, i == 0 ? host_veth(rec.id) : extra_veth(rec.id, nets[i].id), "eth" + std::to_string(i),
@@ -306,7 +320,8 @@ Result<> Engine::attach_network(const ContainerRecord& rec) {
   ASSIGN_OR_RETURN(netns::Netlink in, netns::Netlink::open());
   TRY(in.set_up("lo"));
   for (size_t i = 0; i < nets.size(); i++) TRY(configure_inside(in, "eth" + std::to_string(i), nets[i], rec.id, i == 0));
-  return inside.leave();
+  TRY(inside.leave());
+  return published ? published->wait() : Result<>{};
 }
 
 Result<> Engine::start_dns_servers(const ContainerRecord& rec) {
@@ -322,7 +337,7 @@ Result<> Engine::start_dns_servers(const ContainerRecord& rec) {
   return {};
 }
 
-Result<> Engine::detach_network(const std::string& id, bool now) {
+Result<> Engine::detach_network(const std::string& id, bool now, bool release) {
   std::string path = netns_path(id);
   if (path_exists(path)) {
     // Once its last process is gone, the kernel frees the namespace, and its ethN with the
@@ -337,7 +352,7 @@ Result<> Engine::detach_network(const std::string& id, bool now) {
     }
     TRY(netns::remove_netns(path));
   }
-  return remove_endpoints(id);
+  return remove_endpoints(id, release);
 }
 
 // The first network gives the container its default route, its resolv.conf nameserver

@@ -107,6 +107,9 @@ Result<> spawn_dns_server(const NetworkRecord& net, const std::string& dir) {
   if (::pipe2(ready, O_CLOEXEC) < 0) return sys_error("pipe");
   Fd ready_r(ready[0]), ready_w(ready[1]);
   std::string log = path_join(dir, "log");
+  std::vector<char*> argv;  // made before the fork: another thread of ours may hold malloc's lock
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t child = ::fork();
   if (child < 0) return sys_error("fork");
   if (child == 0) {
@@ -118,9 +121,6 @@ Result<> spawn_dns_server(const NetworkRecord& net, const std::string& dir) {
     ::dup2(null, 1);
     ::dup2(err >= 0 ? err : null, 2);
     ::dup2(ready_w.get(), 3);  // dup2 clears O_CLOEXEC on the copy
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     ::execv(program.c_str(), argv.data());
     ::_exit(127);
   }

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "base/fs.h"
+#include "base/meanwhile.h"
 #include "base/trace.h"
 #include "runtime/cgroup.h"
 #include "runtime/context.h"
@@ -66,11 +67,11 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ctx.stdio = req.stdio;
   // A new network namespace is made now, beside what follows (namespaces.h). Not for a
   // user namespace: it must own its network namespace, so the child makes that one.
-  std::optional<NetnsInAdvance> netns;
+  std::optional<Meanwhile<Fd>> netns;
   Namespace* net = nullptr;
   for (auto& ns : ctx.spec.namespaces)
     if (ns.type == "network" && ns.path.empty()) net = &ns;
-  if (net && !ctx.in_user_namespace) netns.emplace();
+  if (net && !ctx.in_user_namespace) netns.emplace(make_netns_with_loopback, "netns");
   // Compiled here, loaded in the child: a bad profile is reported before anything exists.
   ASSIGN_OR_RETURN(std::optional<SeccompFilter> filter, SeccompFilter::for_spec(ctx.spec.seccomp, req.seccomp_cache));
   if (filter) ctx.seccomp = &*filter;
@@ -82,9 +83,13 @@ Result<Launched> launch(const RunRequest& req, const sigset_t& original) {
   ASSIGN_OR_RETURN(SyncPair sync, make_sync_pair());
   Fd netns_fd;  // open until the child has joined it
   if (netns) {
-    ASSIGN_OR_RETURN_CTX(netns_fd, netns->take(), "network namespace");
+    ASSIGN_OR_RETURN_CTX(netns_fd, netns->wait(), "network namespace");
     net->path = "/proc/self/fd/" + std::to_string(netns_fd.get());  // the child joins it there
   }
+  // The caller's own work done meanwhile (the engine wires the network namespace the
+  // spec names): finished before the child can look for it, and before the clone, which
+  // must find this process single-threaded.
+  if (req.before_clone) TRY(req.before_clone());
 
   std::optional<int> into = ctx.in_user_namespace ? std::nullopt : out.cgroup->v2_dir_fd();
   // Outside a user namespace the child can write the (root-owned) v1 tasks files itself.

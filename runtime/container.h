@@ -24,6 +24,11 @@ struct RunRequest {
   std::string id;      // names the cgroup: <hierarchy>/berth/<id>
   std::string bundle;  // directory holding config.json
   std::string seccomp_cache;  // where compiled seccomp programs are kept ("" = no cache)
+  // Called in the parent just before the clone: waits for what the caller started on a
+  // helper thread beside the runtime's own preparation (the network namespace the spec
+  // names, wired by the engine), and must leave the process with that one thread. An
+  // error stops the start before the container exists.
+  std::function<Result<>()> before_clone;
   // Called once the command is running (after execve), with its host pid.
   std::function<void(pid_t)> on_started;
   // start_container: the container must outlive this process (its shim reaps it), so it

@@ -42,28 +42,12 @@ Result<> bring_up_loopback(ContainerContext&) {
 
 // Namespaces belong to threads (task_struct), not processes: unshare(2) on this thread
 // moves it alone, and the rest of berth stays where it was.
-NetnsInAdvance::NetnsInAdvance()
-    : thread_([this] {
-        if (::unshare(CLONE_NEWNET) < 0) {
-          made_ = sys_error("unshare", "CLONE_NEWNET");
-          return;
-        }
-        if (auto up = raise_loopback(); !up) {
-          made_ = std::unexpected(up.error());
-          return;
-        }
-        made_ = open_fd("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-      }) {}
-
-NetnsInAdvance::~NetnsInAdvance() {
-  if (thread_.joinable()) thread_.join();
-}
-
-Result<Fd> NetnsInAdvance::take() {
-  if (thread_.joinable()) thread_.join();
-  trace_syscall("(on a helper thread, meanwhile) unshare(CLONE_NEWNET); ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP); "
+Result<Fd> make_netns_with_loopback() {
+  trace_syscall("unshare(CLONE_NEWNET)  ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, \"lo\", IFF_UP)  "
                 "open(\"/proc/thread-self/ns/net\")");
-  return std::move(made_);
+  if (::unshare(CLONE_NEWNET) < 0) return sys_error("unshare", "CLONE_NEWNET");
+  TRY(raise_loopback());
+  return open_fd("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 
 }  // namespace berth::runtime

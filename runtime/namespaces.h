@@ -10,7 +10,6 @@
 #include <sys/types.h>
 
 #include <optional>
-#include <thread>
 
 #include "base/fd.h"
 #include "base/result.h"
@@ -38,23 +37,12 @@ Result<> join_namespaces(ContainerContext& ctx);
 Result<std::optional<Fd>> enter_network_namespace(const Spec& spec);
 Result<> return_to_network_namespace(const Fd& original);
 
-// A new, empty network namespace with lo up, made on a thread of its own while the caller
-// goes on. The kernel needs some 0.7 ms for it (the namespace, then lo's addresses and
-// routes); made in the child after clone, that time adds to every start, made here it
-// overlaps the cgroup's and the seccomp filter's preparation. take() waits for it: the
-// namespace as an fd (a reference that keeps it alive), which the child then joins. The
-// thread is always joined (take() or the destructor), so the process forks single-threaded.
-class NetnsInAdvance {
- public:
-  NetnsInAdvance();
-  ~NetnsInAdvance();
-  NetnsInAdvance(const NetnsInAdvance&) = delete;
-  NetnsInAdvance& operator=(const NetnsInAdvance&) = delete;
-  Result<Fd> take();
-
- private:
-  Result<Fd> made_ = Fd();  // before thread_: set up before the thread may write it
-  std::thread thread_;
-};
+// A new, empty network namespace with lo up, as an fd (a reference that keeps it alive),
+// which the child then joins. The kernel needs some 0.7 ms for it (the namespace, then lo's
+// addresses and routes); made in the child after clone, that time adds to every start.
+// launch() runs this on a helper thread (base/meanwhile.h), beside the cgroup's and the
+// seccomp filter's preparation. It moves the calling thread into the namespace for good:
+// call it on a thread that ends afterwards.
+Result<Fd> make_netns_with_loopback();
 
 }  // namespace berth::runtime

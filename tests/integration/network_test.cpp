@@ -110,5 +110,39 @@ TEST_F(NetworkTest, BadNetworkOrAddressLeavesNothing) {
   EXPECT_EQ(berth({"network", "rm", "tiny"}).code, 0);
 }
 
+// The network is wired on helper threads (the kernel's side, and the records) while the
+// runtime prepares the rest, and is whole before the clone: the container's first command
+// sees its address. A failure of the runtime's own preparation meanwhile leaves nothing.
+TEST_F(NetworkTest, WiredBesideTheRuntimesPreparationAndWholeBeforeTheClone) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.5.0/24", "side"}).code, 0);
+  Result t = berth({"--trace", "run", "--rm", "--network", "side", "--ip", "10.231.5.9", "busybox", "cat",
+                    "/sys/class/net/eth0/operstate", "/proc/net/fib_trie"});
+  ASSERT_EQ(t.code, 0) << describe(t);
+  EXPECT_EQ(t.out.rfind("up\n", 0), 0u) << describe(t);
+  EXPECT_NE(t.out.find("-- 10.231.5.9\n"), std::string::npos) << "its address, a local route: " << describe(t);
+  size_t veth = std::string::npos, records = std::string::npos, clone = std::string::npos;
+  auto lines = lines_of(t.err);
+  for (size_t i = 0; i < lines.size(); i++) {
+    if (lines[i].find("[network]") != std::string::npos && lines[i].find("RTM_NEWLINK veth") != std::string::npos) veth = i;
+    if (lines[i].find("[endpoints]") != std::string::npos && records == std::string::npos) records = i;
+    if (lines[i].find("clone3(") != std::string::npos && clone == std::string::npos) clone = i;
+  }
+  ASSERT_NE(clone, std::string::npos) << t.err;
+  EXPECT_LT(veth, clone) << "the veth, made by the [network] helper before the clone:\n" << t.err;
+  EXPECT_LT(records, clone) << "the records, by the [endpoints] helper before the clone:\n" << t.err;
+
+  // The cgroup cannot be made (no such CPU) while the helpers wire the network.
+  Result bad = berth({"run", "--rm", "--network", "side", "--cpuset-cpus", "4095", "busybox", "true"});
+  EXPECT_EQ(bad.code, 125) << describe(bad);
+  EXPECT_NE(bad.err.find("cpuset"), std::string::npos) << describe(bad);
+  for (int i = 0; i < 100 && !our_veths().empty(); i++) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(our_veths().empty());
+  EXPECT_TRUE(container_dirs().empty());
+  EXPECT_TRUE(fs::is_empty(root_ + "/run/netns")) << "namespace files left";
+  Result net = berth({"network", "inspect", "side"});
+  EXPECT_EQ(nlohmann::json::parse(net.out)[0]["Containers"].size(), 0u) << net.out;
+  EXPECT_EQ(berth({"network", "rm", "side"}).code, 0);
+}
+
 }  // namespace
 }  // namespace berth_it

@@ -186,7 +186,8 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
   return build_spec(in);
 }
 
-Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool half_made) {
+Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool half_made,
+                                               std::optional<Meanwhile<>>* wiring) {
   RunOptions o = given;
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
   TRY(resolve_network_options(o, image.config));
@@ -245,6 +246,7 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   ContainerRecord& c = made.rec;
   // From here on, any failure removes the container again (and the volumes made for it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
+    if (wiring && *wiring) (void)(*wiring)->wait();  // its work is undone below
     (void)discard(c.id);
     drop_volumes();
     return std::unexpected(std::move(e));
@@ -252,6 +254,9 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   auto ip = allocate_address(o, c.id);
   if (!ip) return cleanup(ip.error());
   if (auto w = write_etc_files(o, c, *ip); !w) return cleanup(w.error());
+  // Every option is checked now (--add-host last, above). A copy of the record: `made`
+  // moves to the caller while the helper may still read it.
+  if (wiring && !ip->empty()) wiring->emplace([this, rec = c] { return attach_network(rec); }, "network");
   if (auto w = give_to_container_root(spec, containers_.storage_dir(c.id)); !w)
     return cleanup(w.error());
   if (auto w = write_file_atomic(path_join(containers_.storage_dir(c.id), "config.json"),
@@ -270,22 +275,23 @@ runtime::RunRequest Engine::run_request(const std::string& id) const {
 }
 
 Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hooks) {
-  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false));
+  // On a bridge network, the network namespace and its veths are wired on a helper thread
+  // from the moment the container has its address: while create() writes its files and
+  // the runtime reads the bundle, compiles the seccomp filter and makes the cgroup. The
+  // runtime waits for it before the clone (before_clone below).
+  std::optional<Meanwhile<>> wired;
+  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false, &wired));
   ContainerRecord& rec = made.rec;
   // From here on, any failure removes the container again (docker leaves a "Created"
   // container behind on a failed start; berth, like `run --rm`, cleans it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
+    if (wired) (void)wired->wait();  // a failure before the clone: the helper may still be at work
     (void)discard(rec.id);
     (void)remove_anonymous_volumes(rec);
     return std::unexpected(std::move(e));
   };
   auto lock = containers_.lock_running(rec.id);
   if (!lock) return cleanup(lock.error());
-  // The network namespace and its veths are wired on a helper thread while the runtime
-  // reads the bundle, compiles the seccomp filter and makes the cgroup; the runtime waits
-  // for them before the clone (before_clone below). The records the helper changes (the
-  // networks') are not touched here meanwhile.
-  Meanwhile<> wired([&] { return attach_network(rec); }, "network");
   // Ports for the userland proxy: bound before the clone, so that a failure comes before
   // the container starts; served by a thread once it has (berth itself is its shim in the
   // foreground).
@@ -293,7 +299,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   runtime::RunRequest req = run_request(rec.id);
   req.stdio = hooks.stdio;
   req.before_clone = [&]() -> Result<> {
-    TRY(wired.wait());
+    if (wired) TRY(wired->wait());
     ASSIGN_OR_RETURN(auto rules, proxy_rules(rec));
     if (rules.empty()) return {};
     ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules));
@@ -313,10 +319,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto status = runtime::run_container(req);
   proxy.reset();  // the ports close with the container
-  if (!status) {
-    (void)wired.wait();  // a failure before the clone: the helper may still be at work
-    return cleanup(status.error());
-  }
+  if (!status) return cleanup(status.error());
   // --network none, host and container: leave no network state to look for.
   const bool networked = is_bridge_network(o.network);
   if (networked && !o.remove)  // with --rm, discard() below takes it all at once

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/meanwhile.h"
 #include "base/result.h"
 #include "engine/container_store.h"
 #include "engine/network_store.h"
@@ -73,7 +74,11 @@ class Engine {
   // cgroup or record).
   // docker create: validated, config.json written, status "created". `half_made`: the
   // caller starts it right away, and if that caller dies first the next command removes it.
-  Result<ContainerStore::Created> create(const RunOptions& options, bool half_made = false);
+  // `wiring` (run's): as soon as the container has its address on a bridge network, its
+  // network is wired (attach_network) on a helper thread, beside the rest of create() and
+  // the runtime's preparation; the caller waits for it before the clone.
+  Result<ContainerStore::Created> create(const RunOptions& options, bool half_made = false,
+                                         std::optional<Meanwhile<>>* wiring = nullptr);
   // Runs in the foreground; the result is the command's exit status.
   Result<runtime::ExitStatus> run(const RunOptions& options, const RunHooks& hooks = {});
   // run -d: create, then start through a shim; returns once the command runs.

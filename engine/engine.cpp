@@ -16,6 +16,7 @@
 #include "engine/volume_mounts.h"
 #include "runtime/cgroup.h"
 #include "runtime/log_writer.h"
+#include "runtime/namespaces.h"
 #include "runtime/port_proxy.h"
 
 extern char** environ;
@@ -187,7 +188,8 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
 }
 
 Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool half_made,
-                                               std::optional<Meanwhile<>>* wiring) {
+                                               std::optional<Meanwhile<>>* wiring,
+                                               std::optional<Meanwhile<Fd>>* netns) {
   RunOptions o = given;
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
   TRY(resolve_network_options(o, image.config));
@@ -256,7 +258,8 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   if (auto w = write_etc_files(o, c, *ip); !w) return cleanup(w.error());
   // Every option is checked now (--add-host last, above). A copy of the record: `made`
   // moves to the caller while the helper may still read it.
-  if (wiring && !ip->empty()) wiring->emplace([this, rec = c] { return attach_network(rec); }, "network");
+  if (wiring && !ip->empty())
+    wiring->emplace([this, rec = c, netns] { return attach_network(rec, netns); }, "network");
   if (auto w = give_to_container_root(spec, containers_.storage_dir(c.id)); !w)
     return cleanup(w.error());
   if (auto w = write_file_atomic(path_join(containers_.storage_dir(c.id), "config.json"),
@@ -275,12 +278,18 @@ runtime::RunRequest Engine::run_request(const std::string& id) const {
 }
 
 Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hooks) {
-  // On a bridge network, the network namespace and its veths are wired on a helper thread
-  // from the moment the container has its address: while create() writes its files and
-  // the runtime reads the bundle, compiles the seccomp filter and makes the cgroup. The
-  // runtime waits for it before the clone (before_clone below).
+  // On a bridge network, the kernel's slowest part, a new network namespace (~0.5 ms:
+  // every subsystem sets up its per-namespace state), is made on a helper thread from the
+  // start, while create() checks the options and writes the container. If create() fails,
+  // its fd closes and the kernel frees it.
+  std::optional<Meanwhile<Fd>> netns;
+  if (is_bridge_network(o.network) && !o.network.empty()) netns.emplace(runtime::make_netns_with_loopback, "netns");
+  // Then the network namespace is plugged into the bridge(s) on another, from the moment
+  // the container has its address: while create() writes its files and the runtime reads
+  // the bundle, compiles the seccomp filter and makes the cgroup. The runtime waits for it
+  // before the clone (before_clone below).
   std::optional<Meanwhile<>> wired;
-  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false, &wired));
+  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false, &wired, &netns));
   ContainerRecord& rec = made.rec;
   // From here on, any failure removes the container again (docker leaves a "Created"
   // container behind on a failed start; berth, like `run --rm`, cleans it).

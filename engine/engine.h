@@ -76,9 +76,11 @@ class Engine {
   // caller starts it right away, and if that caller dies first the next command removes it.
   // `wiring` (run's): as soon as the container has its address on a bridge network, its
   // network is wired (attach_network) on a helper thread, beside the rest of create() and
-  // the runtime's preparation; the caller waits for it before the clone.
+  // the runtime's preparation; the caller waits for it before the clone. `netns`: the
+  // network namespace for it, being made meanwhile (or none: made then).
   Result<ContainerStore::Created> create(const RunOptions& options, bool half_made = false,
-                                         std::optional<Meanwhile<>>* wiring = nullptr);
+                                         std::optional<Meanwhile<>>* wiring = nullptr,
+                                         std::optional<Meanwhile<Fd>>* netns = nullptr);
   // Runs in the foreground; the result is the command's exit status.
   Result<runtime::ExitStatus> run(const RunOptions& options, const RunHooks& hooks = {});
   // run -d: create, then start through a shim; returns once the command runs.
@@ -190,8 +192,9 @@ class Engine {
   // this process so that init adopts them, not the shim (a subreaper) that would start
   // them with the container otherwise.
   Result<> start_dns_servers(const ContainerRecord& rec);
-  // At each start / when it stops: its netns, veth pair, address and route.
-  Result<> attach_network(const ContainerRecord& rec);
+  // At each start / when it stops: its netns, veth pair, address and route. `made`: the
+  // network namespace, being made on a helper thread (none: made here).
+  Result<> attach_network(const ContainerRecord& rec, std::optional<Meanwhile<Fd>>* made = nullptr);
   // `now`: also delete the veth at once (after a crash), instead of leaving it to the
   // kernel's release of the namespace. `release`: the addresses go too, in the same
   // change of the records (the container is being removed).

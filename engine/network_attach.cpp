@@ -280,7 +280,7 @@ Result<> Engine::remove_endpoints(const std::string& id, bool release) {
       [&](const std::vector<NetworkRecord>& all) { return changed ? sync_networks(all) : Result<>{}; });
 }
 
-Result<> Engine::attach_network(const ContainerRecord& rec) {
+Result<> Engine::attach_network(const ContainerRecord& rec, std::optional<Meanwhile<Fd>>* made) {
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
   if (!is_bridge_network(o.network)) return {};
   ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
@@ -311,7 +311,12 @@ Result<> Engine::attach_network(const ContainerRecord& rec) {
     published.emplace([&] { return add_endpoints(rec, o, endpoints, true); }, "endpoints");
   else if (!endpoints.empty())
     TRY(add_endpoints(rec, o, endpoints, true));
-  TRY(netns::create_netns(path, false));
+  if (made && *made) {
+    ASSIGN_OR_RETURN(Fd ns, (*made)->wait());
+    TRY(netns::bind_netns(path, ns.get(), false));
+  } else {
+    TRY(netns::create_netns(path, false));
+  }
   for (size_t i = 0; i < nets.size(); i++)
     TRY(plug_veth(nl, path, i == 0 ? host_veth(rec.id) : extra_veth(rec.id, nets[i].id), "eth" + std::to_string(i),
                   nets[i]));

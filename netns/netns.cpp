@@ -80,19 +80,34 @@ Result<> bind_new_netns(const std::string& path) {
 
 }  // namespace
 
-Result<> create_netns(const std::string& path, bool shared_dir) {
+namespace {
+
+// The mount point for a namespace: an empty file with no permissions, which only ever
+// serves to be mounted on (mode 0, like iproute2's). `bind` mounts the namespace on it; if
+// that fails, the file goes again.
+template <typename Bind>
+Result<> make_mount_point_and(const std::string& path, bool shared_dir, const Bind& bind) {
   std::string dir = dir_name(path);
   TRY(make_dirs(dir));
   if (shared_dir) TRY(make_netns_dir_mount(dir));
-  // The mount point: an empty file with no permissions, which only ever serves to be
-  // mounted on (mode 0, like iproute2's).
   trace_syscall("open(" + quote(path) + ", O_CREAT|O_EXCL)");
   {
     ASSIGN_OR_RETURN(Fd file, open_fd(path, O_RDONLY | O_CREAT | O_EXCL, 0));
   }
-  auto bound = bind_new_netns(path);
+  Result<> bound = bind();
   if (!bound) ::unlink(path.c_str());
   return bound;
+}
+
+}  // namespace
+
+Result<> create_netns(const std::string& path, bool shared_dir) {
+  return make_mount_point_and(path, shared_dir, [&] { return bind_new_netns(path); });
+}
+
+Result<> bind_netns(const std::string& path, int netns, bool shared_dir) {
+  return make_mount_point_and(path, shared_dir,
+                              [&] { return mount_traced("/proc/self/fd/" + std::to_string(netns), path, MS_BIND); });
 }
 
 Result<> remove_netns(const std::string& path) {

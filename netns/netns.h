@@ -27,6 +27,9 @@ namespace berth::netns {
 // bind mount outlives a container's setup, and the directory stays an ordinary one (a
 // self-bind mount would outlive the last namespace in it).
 Result<> create_netns(const std::string& path, bool shared_dir = true);
+// The same for a namespace that exists already, as the fd `netns` (one made beforehand on
+// a helper thread): bind-mounted on a new empty file at `path`.
+Result<> bind_netns(const std::string& path, int netns, bool shared_dir = true);
 
 // umount2(MNT_DETACH), then unlink. A missing or unmounted file is success, so cleanup can
 // run twice. The namespace itself goes when its last user (a process, a socket) goes.

@@ -8,6 +8,7 @@
 // bind mount and the directory even when an assertion fails half-way. `ip -j` serves as
 // an independent witness of what the kernel now holds (shared/STYLE.md section 7).
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -144,6 +146,38 @@ TEST(NetnsTest, CreateEnterLeaveRemove) {
 
   auto gone = InNetns::enter(*ns);
   EXPECT_FALSE(gone);
+}
+
+// A namespace made beforehand (by a thread that unshared, as berth's helper does) is
+// bound to a file like a new one, and lives on through it after the fd is closed.
+TEST(NetnsTest, BindANamespaceMadeBeforehand) {
+  if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
+  NetnsDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  Fd made;
+  std::thread maker([&] {
+    if (::unshare(CLONE_NEWNET) == 0) made = Fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  });
+  maker.join();
+  ASSERT_TRUE(made) << "unshare(CLONE_NEWNET) on a thread";
+  struct stat st {};
+  ASSERT_EQ(::fstat(made.get(), &st), 0);
+  std::string path = dir.path() + "/early";
+  ASSERT_OK(bind_netns(path, made.get(), false));
+  EXPECT_TRUE(mounted(path));
+  EXPECT_EQ(inode_of(path), st.st_ino) << "the file shows the namespace of the fd";
+  made.reset();
+  {
+    auto in = InNetns::enter(path);
+    ASSERT_TRUE(in) << in.error().message();
+    EXPECT_EQ(inode_of("/proc/thread-self/ns/net"), st.st_ino);
+  }
+  Fd host(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  auto again = bind_netns(path, host.get(), false);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().errno_value(), EEXIST);
+  ASSERT_OK(remove_netns(path));
+  EXPECT_FALSE(path_exists(path));
 }
 
 TEST_F(NetlinkTest, BridgeAndVethWithMasterAndUp) {

@@ -34,6 +34,7 @@
 #include "runtime/capabilities.h"
 #include "runtime/exec.h"
 #include "runtime/log_writer.h"
+#include "runtime/namespaces.h"
 #include "runtime/shim_config.h"
 
 namespace berth::engine {
@@ -260,8 +261,12 @@ Result<runtime::Started> Engine::start_detached(const std::string& id, pid_t shi
   runtime::RunRequest req = run_request(id);
   req.detach = true;
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.load(id));
-  // Wired on a helper thread while the runtime prepares the rest (as in Engine::run).
-  Meanwhile<> wired([&] { return attach_network(rec); }, "network");
+  // Wired on helper threads while the runtime prepares the rest (as in Engine::run): the
+  // network namespace on one, plugged into the bridge(s) on another.
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  std::optional<Meanwhile<Fd>> netns;
+  if (is_bridge_network(o.network)) netns.emplace(runtime::make_netns_with_loopback, "netns");
+  Meanwhile<> wired([&] { return attach_network(rec, &netns); }, "network");
   req.before_clone = [&] { return wired.wait(); };
   auto started = runtime::start_container(req);
   if (!started) {

@@ -9,6 +9,10 @@
 //   ... other work ...
 //   ASSIGN_OR_RETURN(Fd fd, made.wait());
 //
+// The helper blocks every signal, as the main thread's signal handling expects (the kernel
+// gives a signal sent to the process to any thread that does not block it). If no thread
+// can be started, wait() returns that error and the work is not done.
+//
 // The thread is always joined: by wait(), or by the destructor (an early return on the
 // caller's side still waits for the work, so nothing it touches is freed under it). A
 // process that clones or forks must have called wait() first: the child gets only the
@@ -16,7 +20,11 @@
 // locked in the child for good.
 #pragma once
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <functional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -29,11 +37,22 @@ template <typename T = void>
 class Meanwhile {
  public:
   // `label` marks the helper's --trace lines ("[label] ...": base/trace.h).
-  explicit Meanwhile(std::function<Result<T>()> work, const char* label = "meanwhile")
-      : thread_([this, work = std::move(work), label] {
-          set_trace_thread_label(label);
-          result_ = work();
-        }) {}
+  explicit Meanwhile(std::function<Result<T>()> work, const char* label = "meanwhile") {
+    try {
+      thread_ = std::thread([this, work = std::move(work), label] {
+        // Signals sent to berth (Ctrl-C, kill) are the main thread's to handle or to pass
+        // on to the container: a thread that does not block one may be the one that gets
+        // it, and its default action ends the whole process.
+        sigset_t all;
+        ::sigfillset(&all);
+        ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+        set_trace_thread_label(label);
+        result_ = work();
+      });
+    } catch (const std::system_error& e) {  // no thread to be had (EAGAIN: a pids limit)
+      result_ = std::unexpected(Error(e.code().value(), "starting a helper thread", label));
+    }
+  }
   ~Meanwhile() {
     if (thread_.joinable()) thread_.join();
   }

@@ -11,6 +11,10 @@
 
 namespace berth::engine {
 
+namespace {
+constexpr const char* kRecordFile = "container.json";  // a container's record, in its storage directory
+}  // namespace
+
 StateRoot StateRoot::from_flag(const std::string& root) {
   if (root.empty()) return {"/var/lib/berth", "/run/berth"};
   return {root, path_join(root, "run")};
@@ -166,12 +170,12 @@ Result<> ContainerStore::rename(const std::string& id, const std::string& name) 
 }
 
 Result<> ContainerStore::save(const ContainerRecord& rec) {
-  return write_file_atomic(path_join(storage_dir(rec.id), "container.json"), rec.to_json().dump(2), 0600,
+  return write_file_atomic(path_join(storage_dir(rec.id), kRecordFile), rec.to_json().dump(2), 0600,
                            Sync::kNoSync);
 }
 
 Result<ContainerRecord> ContainerStore::load(const std::string& id) const {
-  std::string path = path_join(storage_dir(id), "container.json");
+  std::string path = path_join(storage_dir(id), kRecordFile);
   ASSIGN_OR_RETURN(Json j, read_json_file(path));
   return ContainerRecord::from_json(j, path);
 }
@@ -214,6 +218,15 @@ bool ContainerStore::is_alive(const ContainerRecord& rec) const {
   if (supervisor_alive(rec.id)) return true;
   if (rec.status != "running" || rec.pid <= 0) return false;
   return ProcessIdentity{rec.pid, rec.pid_start, rec.boot_id}.alive();
+}
+
+Result<> ContainerStore::remove_all_but_record(const std::string& id) {
+  TRY(remove_tree(run_dir(id)));
+  auto entries = list_dir(storage_dir(id));
+  if (!entries) return entries.error().errno_value() == ENOENT ? Result<>{} : std::unexpected(entries.error());
+  for (const auto& name : *entries)
+    if (name != kRecordFile) TRY(remove_tree(path_join(storage_dir(id), name)));
+  return {};
 }
 
 Result<> ContainerStore::remove(const std::string& id) {

@@ -108,6 +108,8 @@ class ContainerStore {
   Result<> rename(const std::string& id, const std::string& name);
   // Removes every directory of the container.
   Result<> remove(const std::string& id);
+  // Everything but its record (container.json), which stays for remove() to take last.
+  Result<> remove_all_but_record(const std::string& id);
   // After a crash: containers recorded as running whose berth died become exited (137);
   // half-created ones and --rm ones are removed. Returns the ids it settled so (their
   // cgroups may be left over). Containers of other state roots are never touched.

@@ -55,11 +55,13 @@ Result<> Engine::discard(const std::string& id, bool networked) {
   TRY(runtime::remove_container_cgroup(id));
   if (!networked) return containers_.remove(id);  // both directories; missing ones are fine
   // Its network state (namespace, endpoints and addresses, in one change of the networks'
-  // records) goes on a helper thread while its directories are deleted.
+  // records) goes on a helper thread while its files are deleted; its record goes last,
+  // once the network's are gone too, so that a failure leaves it for `rm` to retry.
   Meanwhile<> unplugged([&] { return detach_network(id, false, true); }, "network");
-  auto removed = containers_.remove(id);
+  auto emptied = containers_.remove_all_but_record(id);
   TRY(unplugged.wait());
-  return removed;
+  TRY(emptied);
+  return containers_.remove(id);
 }
 
 Result<std::vector<std::string>> Engine::load(const std::string& archive) {
@@ -309,6 +311,9 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   req.stdio = hooks.stdio;
   req.before_clone = [&]() -> Result<> {
     if (wired) TRY(wired->wait());
+    // Not taken when --network's long form named no bridge after all (name=host): joined
+    // all the same, since no thread may run at the clone.
+    if (netns) (void)netns->wait();
     ASSIGN_OR_RETURN(auto rules, proxy_rules(rec));
     if (rules.empty()) return {};
     ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules));

@@ -267,7 +267,11 @@ Result<runtime::Started> Engine::start_detached(const std::string& id, pid_t shi
   std::optional<Meanwhile<Fd>> netns;
   if (is_bridge_network(o.network)) netns.emplace(runtime::make_netns_with_loopback, "netns");
   Meanwhile<> wired([&] { return attach_network(rec, &netns); }, "network");
-  req.before_clone = [&] { return wired.wait(); };
+  req.before_clone = [&]() -> Result<> {
+    TRY(wired.wait());
+    if (netns) (void)netns->wait();  // joined even when the attach failed early: no thread at the clone
+    return {};
+  };
   auto started = runtime::start_container(req);
   if (!started) {
     (void)wired.wait();  // a failure before the clone: the helper may still be at work

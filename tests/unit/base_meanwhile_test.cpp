@@ -3,6 +3,7 @@
 #include "base/meanwhile.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -46,6 +47,20 @@ TEST(MeanwhileTest, TheDestructorWaitsForTheWork) {
     });
   }  // an early return on the caller's side, without wait()
   EXPECT_TRUE(finished);
+}
+
+// A signal sent to the process must reach the main thread (or wait for it), never end the
+// process through a helper that happened to get it.
+TEST(MeanwhileTest, TheHelperBlocksEverySignal) {
+  Meanwhile<sigset_t> mask([]() -> Result<sigset_t> {
+    sigset_t now;
+    ::pthread_sigmask(SIG_BLOCK, nullptr, &now);
+    return now;
+  });
+  auto got = mask.wait();
+  ASSERT_TRUE(got) << got.error().message();
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGCHLD})
+    EXPECT_EQ(::sigismember(&*got, sig), 1) << "signal " << sig;
 }
 
 TEST(MeanwhileTest, TheHelpersTraceLinesCarryItsLabelAndTheCallersDoNot) {

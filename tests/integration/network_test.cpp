@@ -135,6 +135,10 @@ TEST_F(NetworkTest, WiredBesideTheRuntimesPreparationAndWholeBeforeTheClone) {
   Result bad = berth({"run", "--rm", "--network", "side", "--cpuset-cpus", "4095", "busybox", "true"});
   EXPECT_EQ(bad.code, 125) << describe(bad);
   EXPECT_NE(bad.err.find("cpuset"), std::string::npos) << describe(bad);
+  // The same failure in a detached start (the shim's own wiring).
+  Result bad_detached = berth({"run", "-d", "--network", "side", "--cpuset-cpus", "4095", "busybox", "true"});
+  EXPECT_NE(bad_detached.code, 0) << describe(bad_detached);
+  EXPECT_NE(bad_detached.err.find("cpuset"), std::string::npos) << describe(bad_detached);
   for (int i = 0; i < 100 && !our_veths().empty(); i++) std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(our_veths().empty());
   EXPECT_TRUE(container_dirs().empty());

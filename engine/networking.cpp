@@ -3,9 +3,9 @@
 // A container's side of it (addresses, veths, endpoints) is engine/network_attach.cpp.
 
 #include <algorithm>
-#include <thread>
 
 #include "base/fs.h"
+#include "base/meanwhile.h"
 #include "base/trace.h"
 #include "engine/engine.h"
 #include "engine/network_sync.h"
@@ -68,21 +68,20 @@ Result<> Engine::forget_network(const NetworkRecord& net) {
   // Deleting a bridge waits out RCU grace periods in the kernel (~30 ms here), and the DNS
   // server takes a moment to notice it must go: both at once, the bridge on a thread of
   // its own (with its own netlink socket; nothing forks meanwhile).
-  Result<> bridge_gone;
-  std::thread deleter([&] {
-    bridge_gone = [&]() -> Result<> {
-      ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
-      if (nl.link_exists(net.bridge)) {
-        trace_note("network " + net.name + ": deleting bridge " + net.bridge);
-        TRY(nl.delete_link(net.bridge));
-      }
-      return {};
-    }();
-  });
+  Meanwhile<> bridge_gone(
+      [&]() -> Result<> {
+        ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+        if (nl.link_exists(net.bridge)) {
+          trace_note("network " + net.name + ": deleting bridge " + net.bridge);
+          TRY(nl.delete_link(net.bridge));
+        }
+        return {};
+      },
+      "bridge");
   auto dns_gone = sync_dns_server(net, {}, false);
-  deleter.join();
+  auto deleted = bridge_gone.wait();
   TRY(dns_gone);
-  TRY(bridge_gone);
+  TRY(deleted);
   // Its rules go with it: the table is rebuilt from the networks that are left.
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   return store->modify([](std::vector<NetworkRecord>&) -> Result<> { return {}; },

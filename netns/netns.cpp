@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <thread>
 
 #include "base/fs.h"
+#include "base/meanwhile.h"
 #include "base/trace.h"
 #include "netns/netlink.h"
 
@@ -65,17 +65,14 @@ Result<> make_netns_dir_mount(const std::string& dir) {
 // thread makes it and binds it to `path`, and no other thread of ours ever leaves its
 // own. When the thread exits, the bind mount is the namespace's only reference.
 Result<> bind_new_netns(const std::string& path) {
-  Result<> result;
-  std::thread worker([&] {
-    trace_syscall("unshare(CLONE_NEWNET)");
-    if (::unshare(CLONE_NEWNET) != 0) {
-      result = sys_error("unshare", "CLONE_NEWNET");
-      return;
-    }
-    result = mount_traced(kThreadNetns, path, MS_BIND);
-  });
-  worker.join();
-  return result;
+  Meanwhile<> worker(
+      [&]() -> Result<> {
+        trace_syscall("unshare(CLONE_NEWNET)");
+        if (::unshare(CLONE_NEWNET) != 0) return sys_error("unshare", "CLONE_NEWNET");
+        return mount_traced(kThreadNetns, path, MS_BIND);
+      },
+      "netns");
+  return worker.wait();
 }
 
 }  // namespace

@@ -190,8 +190,7 @@ Result<runtime::Spec> Engine::make_spec(const RunOptions& o, const oci::ImageRec
 }
 
 Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool half_made,
-                                               std::optional<Meanwhile<>>* wiring,
-                                               std::optional<Meanwhile<Fd>>* netns) {
+                                               NetworkHelpers* helpers) {
   RunOptions o = given;
   ASSIGN_OR_RETURN(oci::ImageRecord image, images_.find_image(o.image));
   TRY(resolve_network_options(o, image.config));
@@ -250,7 +249,7 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   ContainerRecord& c = made.rec;
   // From here on, any failure removes the container again (and the volumes made for it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
-    if (wiring && *wiring) (void)(*wiring)->wait();  // its work is undone below
+    if (helpers) (void)helpers->join();  // their work is undone below
     (void)discard(c.id);
     drop_volumes();
     return std::unexpected(std::move(e));
@@ -260,8 +259,9 @@ Result<ContainerStore::Created> Engine::create(const RunOptions& given, bool hal
   if (auto w = write_etc_files(o, c, *ip); !w) return cleanup(w.error());
   // Every option is checked now (--add-host last, above). A copy of the record: `made`
   // moves to the caller while the helper may still read it.
-  if (wiring && !ip->empty())
-    wiring->emplace([this, rec = c, netns] { return attach_network(rec, netns); }, "network");
+  if (helpers && !ip->empty())
+    helpers->wired.emplace([this, rec = c, netns = &helpers->netns] { return attach_network(rec, netns); },
+                           "network");
   if (auto w = give_to_container_root(spec, containers_.storage_dir(c.id)); !w)
     return cleanup(w.error());
   if (auto w = write_file_atomic(path_join(containers_.storage_dir(c.id), "config.json"),
@@ -284,19 +284,19 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   // every subsystem sets up its per-namespace state), is made on a helper thread from the
   // start, while create() checks the options and writes the container. If create() fails,
   // its fd closes and the kernel frees it.
-  std::optional<Meanwhile<Fd>> netns;
-  if (is_bridge_network(o.network) && !o.network.empty()) netns.emplace(runtime::make_netns_with_loopback, "netns");
+  NetworkHelpers helpers;
+  if (is_bridge_network(o.network) && !o.network.empty())
+    helpers.netns.emplace(runtime::make_netns_with_loopback, "netns");
   // Then the network namespace is plugged into the bridge(s) on another, from the moment
   // the container has its address: while create() writes its files and the runtime reads
   // the bundle, compiles the seccomp filter and makes the cgroup. The runtime waits for it
   // before the clone (before_clone below).
-  std::optional<Meanwhile<>> wired;
-  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false, &wired, &netns));
+  ASSIGN_OR_RETURN(ContainerStore::Created made, create(o, false, &helpers));
   ContainerRecord& rec = made.rec;
   // From here on, any failure removes the container again (docker leaves a "Created"
   // container behind on a failed start; berth, like `run --rm`, cleans it).
   auto cleanup = [&](Error e) -> std::unexpected<Error> {
-    if (wired) (void)wired->wait();  // a failure before the clone: the helper may still be at work
+    (void)helpers.join();  // a failure before the clone: the helpers may still be at work
     (void)discard(rec.id);
     (void)remove_anonymous_volumes(rec);
     return std::unexpected(std::move(e));
@@ -310,10 +310,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   runtime::RunRequest req = run_request(rec.id);
   req.stdio = hooks.stdio;
   req.before_clone = [&]() -> Result<> {
-    if (wired) TRY(wired->wait());
-    // Not taken when --network's long form named no bridge after all (name=host): joined
-    // all the same, since no thread may run at the clone.
-    if (netns) (void)netns->wait();
+    TRY(helpers.join());
     ASSIGN_OR_RETURN(auto rules, proxy_rules(rec));
     if (rules.empty()) return {};
     ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules));

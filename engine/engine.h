@@ -52,6 +52,24 @@ struct RunHooks {
   std::array<int, 3> stdio = {-1, -1, -1};  // the command's stdin/out/err; -1: berth's own
 };
 
+// A start's network work on helper threads (base/meanwhile.h), beside the rest of the start
+// (Engine::run, Engine::start_detached): the namespace, made from the start on a bridge
+// network, and then its wiring into the bridge(s). Both are joined before the clone: clone3
+// copies only the calling thread, so a lock a helper held then would stay locked in the
+// child.
+struct NetworkHelpers {
+  std::optional<Meanwhile<Fd>> netns;  // runtime::make_netns_with_loopback
+  std::optional<Meanwhile<>> wired;    // attach_network into `netns`
+  // Both joined; the wiring's error, if any. The namespace's own error reaches the wiring,
+  // which waited for it; when there was no wiring (--network's long form named no bridge
+  // after all), it is only joined.
+  Result<> join() {
+    Result<> w = wired ? wired->wait() : Result<>{};
+    if (netns) (void)netns->wait();
+    return w;
+  }
+};
+
 class Engine {
  public:
   // Opens the stores and (unless told not to: the shim's internal calls) cleans up what a
@@ -74,13 +92,12 @@ class Engine {
   // cgroup or record).
   // docker create: validated, config.json written, status "created". `half_made`: the
   // caller starts it right away, and if that caller dies first the next command removes it.
-  // `wiring` (run's): as soon as the container has its address on a bridge network, its
-  // network is wired (attach_network) on a helper thread, beside the rest of create() and
-  // the runtime's preparation; the caller waits for it before the clone. `netns`: the
-  // network namespace for it, being made meanwhile (or none: made then).
+  // `helpers` (run's): as soon as the container has its address on a bridge network, its
+  // network is wired (attach_network) on helpers->wired, beside the rest of create() and
+  // the runtime's preparation, into helpers->netns when that is being made meanwhile; the
+  // caller joins them before the clone.
   Result<ContainerStore::Created> create(const RunOptions& options, bool half_made = false,
-                                         std::optional<Meanwhile<>>* wiring = nullptr,
-                                         std::optional<Meanwhile<Fd>>* netns = nullptr);
+                                         NetworkHelpers* helpers = nullptr);
   // Runs in the foreground; the result is the command's exit status.
   Result<runtime::ExitStatus> run(const RunOptions& options, const RunHooks& hooks = {});
   // run -d: create, then start through a shim; returns once the command runs.

@@ -264,17 +264,13 @@ Result<runtime::Started> Engine::start_detached(const std::string& id, pid_t shi
   // Wired on helper threads while the runtime prepares the rest (as in Engine::run): the
   // network namespace on one, plugged into the bridge(s) on another.
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
-  std::optional<Meanwhile<Fd>> netns;
-  if (is_bridge_network(o.network)) netns.emplace(runtime::make_netns_with_loopback, "netns");
-  Meanwhile<> wired([&] { return attach_network(rec, &netns); }, "network");
-  req.before_clone = [&]() -> Result<> {
-    TRY(wired.wait());
-    if (netns) (void)netns->wait();  // joined even when the attach failed early: no thread at the clone
-    return {};
-  };
+  NetworkHelpers helpers;
+  if (is_bridge_network(o.network)) helpers.netns.emplace(runtime::make_netns_with_loopback, "netns");
+  helpers.wired.emplace([&] { return attach_network(rec, &helpers.netns); }, "network");
+  req.before_clone = [&] { return helpers.join(); };
   auto started = runtime::start_container(req);
   if (!started) {
-    (void)wired.wait();  // a failure before the clone: the helper may still be at work
+    (void)helpers.join();  // a failure before the clone: the helpers may still be at work
     (void)detach_network(id);
     return std::unexpected(started.error());
   }

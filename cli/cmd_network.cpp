@@ -1,46 +1,20 @@
 // `berth network create|ls|rm|inspect|prune`: bridge networks (engine/networking.cpp).
 #include <cstdio>
 
-#include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/network_create.h"
 #include "cli/table.h"
 
 namespace berth::cli {
 
 namespace {
 
-struct CreateFlags {
-  std::string subnet, gateway, subnet_v6;
-  bool internal = false, ipv6 = false;
-  std::vector<std::string> opts, labels;
-};
-
-int create_network(const Globals& g, const std::string& name, const CreateFlags& f) {
-  engine::NetworkRecord wanted;
-  wanted.name = name;
-  wanted.subnet = f.subnet;
-  wanted.gateway = f.gateway;
-  wanted.internal = f.internal;
-  wanted.ipv6 = f.ipv6;
-  wanted.subnet_v6 = f.subnet_v6;
-  for (const auto& o : f.opts) {
-    auto eq = o.find('=');
-    if (eq == std::string::npos) return report(Error(0, "invalid --opt (want key=value)", o));
-    std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-    if (key == "mtu" || key == "com.docker.network.driver.mtu") {
-      auto mtu = parse_int(value);
-      if (!mtu) return report(Error(0, "invalid mtu", value));
-      wanted.mtu = static_cast<int>(*mtu);
-    } else {
-      wanted.options[key] = value;
-    }
-  }
-  auto labels = parse_label_flags(f.labels);
-  if (!labels) return report(labels.error());
-  wanted.labels = std::move(*labels);
+int create_network(const Globals& g, const std::string& name, const NetworkCreateFlags& f) {
+  auto wanted = network_create_request(name, f);
+  if (!wanted) return report(wanted.error());
   auto eng = open_engine(g);
   if (!eng) return report(eng.error());
-  auto net = eng->create_network(std::move(wanted));
+  auto net = eng->create_network(std::move(*wanted));
   if (!net) return report(net.error());
   std::puts(net->id.c_str());
   return 0;
@@ -71,13 +45,17 @@ void register_network_commands(CLI::App& app, Globals& g, int* exit_code) {
 
   auto* create = network->add_subcommand("create", "Create a network");
   static std::string create_name;
-  static CreateFlags cf;
+  static NetworkCreateFlags cf;
   create->add_option("name", create_name, "NETWORK")->required();
-  create->add_option("--subnet", cf.subnet, "Subnet in CIDR format (default: the next free one from the pool)");
-  create->add_option("--gateway", cf.gateway, "IPv4 gateway for the subnet (default: its first address)");
+  create->add_option("--subnet", cf.subnets,
+                     "Subnet in CIDR format, one per address family (default: the next free one from the pool)")
+      ->allow_extra_args(false);
+  create->add_option("--gateway", cf.gateways, "Gateway for the subnet of its family (default: its first address)")
+      ->allow_extra_args(false);
   create->add_flag("--internal", cf.internal, "Restrict external access to the network");
   create->add_flag("--ipv6", cf.ipv6, "Enable IPv6 networking");
-  create->add_option("--subnet-v6", cf.subnet_v6, "IPv6 subnet (with --ipv6)");
+  create->add_option("--subnet-v6", cf.subnets_v6, "IPv6 subnet (with --ipv6; same as --subnet)")
+      ->allow_extra_args(false);
   create->add_option("-o,--opt", cf.opts, "Driver options (mtu=N)")->allow_extra_args(false);
   create->add_option("--label", cf.labels, "Set metadata on a network")->allow_extra_args(false);
   create->callback([&g, exit_code] { *exit_code = create_network(g, create_name, cf); });

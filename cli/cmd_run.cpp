@@ -36,7 +36,7 @@ void add_run_flags(CLI::App* run, engine::RunOptions& o, bool& detach, std::stri
   run->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")->allow_extra_args(false);
   run->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
   run->add_flag("--userland-proxy", o.userland_proxy,
-                "Serve published ports from the container's shim instead of nftables DNAT (needs -d)");
+                "Serve published ports from a userland proxy (the shim, or berth itself in the foreground) instead of nftables DNAT");
   run->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);
   run->add_option("--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip, ip may be host-gateway)")->allow_extra_args(false);
   run->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);

@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "compose/config_output.h"
 #include "compose/config_service.h"
+#include "compose/values.h"
 
 namespace berth::compose {
 
@@ -156,6 +157,32 @@ std::string cpus_text(double cpus) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", cpus);
   return buf;
+}
+
+// ipam.config: each entry's subnet and gateway go to the fields of their family, so an IPv6
+// entry's gateway becomes the IPv6 gateway, not the IPv4 one.
+Result<> add_ipam_config(engine::NetworkRecord& wanted, const Network& n, const std::string& path) {
+  for (size_t i = 0; i < n.ipam_config.size(); i++) {
+    const IpamPool& pool = n.ipam_config[i];
+    std::string at = index_path(path, i);
+    if (!pool.subnet.empty()) TRY_CTX(engine::add_subnet(wanted, pool.subnet), key_path(at, "subnet"));
+    if (!pool.gateway.empty()) TRY_CTX(engine::add_gateway(wanted, pool.gateway), key_path(at, "gateway"));
+  }
+  return {};
+}
+
+// driver_opts: the MTU has a field of its own; the rest are the driver's options.
+Result<> add_driver_opts(engine::NetworkRecord& wanted, const Network& n, const std::string& path) {
+  for (const auto& [k, v] : n.driver_opts) {
+    if (k != "com.docker.network.driver.mtu" && k != "mtu") {
+      wanted.options[k] = v;
+      continue;
+    }
+    auto mtu = parse_int(v);
+    if (!mtu) return fail(path + ": invalid mtu", v);
+    wanted.mtu = static_cast<int>(*mtu);
+  }
+  return {};
 }
 
 }  // namespace
@@ -371,6 +398,23 @@ Result<std::vector<std::vector<std::string>>> dependency_waves(const Project& pr
     waves.push_back(std::move(wave));
   }
   return waves;
+}
+
+Result<engine::NetworkRecord> network_to_create(const Project& project, const std::string& key) {
+  const Network& n = project.networks.at(key);
+  std::string path = key_path("networks", key);
+  if (!n.driver.empty() && n.driver != "bridge")
+    return fail(key_path(path, "driver") + ": only bridge networks are supported", n.driver);
+  engine::NetworkRecord wanted;
+  wanted.name = n.name;
+  wanted.internal = n.internal;
+  wanted.ipv6 = n.enable_ipv6.value_or(false);
+  TRY(add_ipam_config(wanted, n, key_path(path, "ipam.config")));
+  TRY(add_driver_opts(wanted, n, key_path(path, "driver_opts")));
+  wanted.labels = n.labels;
+  wanted.labels[kLabelProject] = project.name;
+  wanted.labels[kLabelNetwork] = key;
+  return wanted;
 }
 
 }  // namespace berth::compose

@@ -1,10 +1,13 @@
 // From a service of the model to the engine's RunOptions: what `docker run` flags a
-// compose service amounts to, container by container.
+// compose service amounts to, container by container; and from a top-level network to
+// what `docker network create` is asked for.
 //
 //   services.web.ports: ["8080:80"]        -> -p 8080:80/tcp
 //   services.web.volumes: [data:/var/lib]  -> -v <project>_data:/var/lib
 //   services.web.networks: [front, back]   -> --network name=<project>_back,alias=web ...
 //   services.web.healthcheck.test: [CMD, x]-> Healthcheck.Test {"CMD", "x"}
+//   networks.front.ipam.config: [{subnet: "fd00:28::/64", gateway: "fd00:28::1"}]
+//                                           -> --subnet fd00:28::/64 --gateway fd00:28::1
 // plus the labels docker compose puts on every container (com.docker.compose.project, ...),
 // by which `ps`, `down` and `ls` find a stack's containers again from any directory.
 //
@@ -17,6 +20,7 @@
 
 #include "base/result.h"
 #include "compose/model.h"
+#include "engine/network_store.h"
 #include "engine/run_options.h"
 
 namespace berth::compose {
@@ -67,6 +71,12 @@ struct RunContext {
 // The run options for container `number` (1-based) of `service`.
 Result<ServiceRun> service_run_options(const Project& project, const Service& service, int number,
                                        const RunContext& context);
+
+// The project's network `key`, as the record `up` asks the engine to create: internal,
+// enable_ipv6, driver_opts (the mtu), docker compose's labels, and ipam.config's subnets
+// and gateways, each to the fields of its address family. Errors name the key:
+// `networks.front.ipam.config[1].subnet: more than one IPv4 subnet (...)`.
+Result<engine::NetworkRecord> network_to_create(const Project& project, const std::string& key);
 
 // depends_on as waves: every service of wave k depends only on services of waves < k, so
 // `up` starts a wave's services together and `down` stops the waves in reverse. A

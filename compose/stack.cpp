@@ -97,32 +97,7 @@ Result<> Stack::ensure_networks(const std::vector<std::string>& services) {
              "\". Set `external: true` to use an existing network");
       continue;
     }
-    if (!n.driver.empty() && n.driver != "bridge")
-      return fail("networks." + key + ".driver: only bridge networks are supported", n.driver);
-    engine::NetworkRecord wanted;
-    wanted.name = n.name;
-    wanted.internal = n.internal;
-    wanted.ipv6 = n.enable_ipv6.value_or(false);
-    for (const auto& pool : n.ipam_config) {
-      if (pool.subnet.find(':') != std::string::npos) {
-        wanted.subnet_v6 = pool.subnet;
-      } else {
-        wanted.subnet = pool.subnet;
-        wanted.gateway = pool.gateway;
-      }
-    }
-    for (const auto& [k, v] : n.driver_opts) {
-      if (k == "com.docker.network.driver.mtu" || k == "mtu") {
-        auto mtu = parse_int(v);
-        if (!mtu) return fail("networks." + key + ".driver_opts: invalid mtu", v);
-        wanted.mtu = static_cast<int>(*mtu);
-      } else {
-        wanted.options[k] = v;
-      }
-    }
-    wanted.labels = n.labels;
-    wanted.labels[kLabelProject] = project_.name;
-    wanted.labels[kLabelNetwork] = key;
+    ASSIGN_OR_RETURN(engine::NetworkRecord wanted, network_to_create(project_, key));
     emit("Network", n.name, "Creating");
     TRY_CTX(engine_.create_network(wanted), "network " + n.name);
     emit("Network", n.name, "Created");

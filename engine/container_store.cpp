@@ -234,8 +234,9 @@ Result<> ContainerStore::remove(const std::string& id) {
   return remove_tree(storage_dir(id));
 }
 
-Result<std::vector<std::string>> ContainerStore::recover() {
-  std::vector<std::string> settled;
+Result<ContainerStore::Recovered> ContainerStore::recover() {
+  Recovered out;
+  std::vector<std::string>& settled = out.settled;
   // Under the store lock: create() makes a directory and locks it under it too, so
   // a half-written directory is never mistaken for a crashed one.
   TRY(make_dirs(path_join(root_.storage, "containers"), 0711));
@@ -261,6 +262,7 @@ Result<std::vector<std::string>> ContainerStore::recover() {
       settled.push_back(id);
       continue;
     }
+    if (rec->status == "created") out.interrupted.push_back(id);
     if (rec->status != "running" && rec->status != "restarting") continue;
     settled.push_back(id);
     if (rec->auto_remove) {
@@ -278,7 +280,7 @@ Result<std::vector<std::string>> ContainerStore::recover() {
   ASSIGN_OR_RETURN(auto runs, list_dir(path_join(root_.run, "containers")));
   for (const auto& id : runs)
     if (!path_exists(storage_dir(id)) && !supervisor_alive(id)) TRY(remove_tree(run_dir(id)));
-  return settled;
+  return out;
 }
 
 }  // namespace berth::engine

@@ -111,9 +111,16 @@ class ContainerStore {
   // Everything but its record (container.json), which stays for remove() to take last.
   Result<> remove_all_but_record(const std::string& id);
   // After a crash: containers recorded as running whose berth died become exited (137);
-  // half-created ones and --rm ones are removed. Returns the ids it settled so (their
-  // cgroups may be left over). Containers of other state roots are never touched.
-  Result<std::vector<std::string>> recover();
+  // half-created ones and --rm ones are removed. Containers of other state roots are never
+  // touched.
+  struct Recovered {
+    std::vector<std::string> settled;      // settled so: their cgroups may be left over
+    // "created" and held by nobody: never started, or killed while being started, before
+    // the record said "running" (`run` in the foreground, `start`); kept as they are, but
+    // a half-wired network of theirs is the caller's to look for
+    std::vector<std::string> interrupted;
+  };
+  Result<Recovered> recover();
 
  private:
   std::string store_lock() const;

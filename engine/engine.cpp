@@ -41,12 +41,39 @@ Result<Engine> Engine::open(const StateRoot& root, bool recover) {
 Result<> Engine::recover() {
   // Only this state root's containers: others (another --root) are none of our business,
   // even though all cgroups live under the same berth/ directories.
-  ASSIGN_OR_RETURN(auto settled, containers_.recover());
-  for (const auto& id : settled) {
+  ASSIGN_OR_RETURN(ContainerStore::Recovered recovered, containers_.recover());
+  for (const auto& id : recovered.settled) {
     trace_note("cleaning up after a crash: container " + id.substr(0, 12));
     TRY(runtime::remove_container_cgroup(id));
     TRY(detach_network(id, true));
     if (!path_exists(containers_.storage_dir(id))) TRY(release_addresses(id));
+  }
+  TRY(unwire_interrupted(recovered.interrupted));
+  return finish_removals();
+}
+
+Result<> Engine::unwire_interrupted(const std::vector<std::string>& created) {
+  if (created.empty()) return {};
+  // Killed while being started: the namespace may be bound, the veths plugged, the
+  // endpoints (DNS names, DNAT rules) recorded, in any combination (they are made side by
+  // side: engine/network_attach.cpp). The container stays "created", with its addresses.
+  std::vector<NetworkRecord> nets;
+  if (networks_ || path_exists(path_join(root_.storage, "networks"))) {
+    ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+    ASSIGN_OR_RETURN(nets, store->list());
+  }
+  for (const auto& id : created) {
+    // Its run lock, held meanwhile, is what a shim takes first: a `start` of it now would
+    // find a supervisor and wait for none of this. Taken already: it is being started.
+    auto held = containers_.lock_running(id);
+    if (!held) continue;
+    bool wired = path_exists(netns_path(id)) ||
+                 std::any_of(nets.begin(), nets.end(), [&](const NetworkRecord& n) { return n.endpoints.contains(id); });
+    if (!wired) continue;
+    trace_note("cleaning up after a crash: the network of container " + id.substr(0, 12) +
+               ", killed while it was being started");
+    TRY(runtime::remove_container_cgroup(id));
+    TRY(detach_network(id, true));
   }
   return {};
 }

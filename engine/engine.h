@@ -196,6 +196,8 @@ class Engine {
   Result<> resolve_network_options(RunOptions& o, const oci::ImageConfig& image);
   Result<> write_etc_files(const RunOptions& o, const ContainerRecord& rec, const std::string& ip);
   Result<> recover();
+  // After a crash: the network state of containers recover() found "created" and unheld.
+  Result<> unwire_interrupted(const std::vector<std::string>& created);
   std::string netns_path(const std::string& id) const;
   Result<NetworkStore*> network_store();
   // On a bridge network: an address for the container (at create), released at rm.
@@ -221,6 +223,8 @@ class Engine {
   Result<> add_endpoints(const ContainerRecord& rec, const RunOptions& o,
                          const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
   Result<> remove_endpoints(const std::string& id, bool release = false);  // on every network
+  // docker rename: the container's name in its endpoints (so its DNS records), if it has any.
+  Result<> rename_endpoints(const std::string& id, const std::string& old_name, const std::string& new_name);
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
   Result<> plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
                              const std::vector<std::string>& aliases, bool first);
@@ -241,6 +245,13 @@ class Engine {
   Result<> sync_nat(const std::vector<NetworkRecord>& all);
   std::string dns_dir(const NetworkRecord& net) const;
   Result<> forget_network(const NetworkRecord& net);
+  // A network's removal, noted until its kernel side is gone too (engine/networking.cpp).
+  std::string removals_dir() const;
+  Result<FileLock> lock_removals(bool wait);
+  Result<> note_removal(const NetworkRecord& net);
+  Result<> drop_removal_note(const std::string& network_id);
+  Result<> finish_removals();  // a crashed removal's; none while another is under way
+  Result<> finish_removals_locked();
   runtime::RunRequest run_request(const std::string& id) const;
   Result<> spawn_shim(const ContainerRecord& rec);
   // In the forked grandchild of spawn_shim: start the container as our own child, then

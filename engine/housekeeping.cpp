@@ -21,7 +21,11 @@ Result<> Engine::rename(const std::string& key, const std::string& new_name) {
     return fail("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   ASSIGN_OR_RETURN(ContainerRecord rec, containers_.find(key));
   if (rec.name == name) return fail("Renaming a container with the same name as its current name");
-  return containers_.rename(rec.id, name);
+  TRY(containers_.rename(rec.id, name));
+  // A running container answers to its new name on its networks at once (as docker's does),
+  // and no longer to the old one.
+  if (rec.name.empty()) return {};
+  return rename_endpoints(rec.id, rec.name, name);
 }
 
 Result<std::vector<std::string>> Engine::prune_containers() {

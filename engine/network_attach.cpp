@@ -207,9 +207,12 @@ Result<> Engine::add_endpoints(const ContainerRecord& rec, const RunOptions& o,
         for (size_t i = 0; i < nets.size(); i++) {
           Endpoint e;
           if (!rec.name.empty()) e.names.push_back(rec.name);
-          for (const auto& a : nets[i].second)
+          // Its name, its aliases on this network, its --hostname, its short id.
+          std::vector<std::string> more = nets[i].second;
+          if (!o.hostname.empty()) more.push_back(o.hostname);
+          more.push_back(rec.id.substr(0, 12));
+          for (const auto& a : more)
             if (std::find(e.names.begin(), e.names.end(), a) == e.names.end()) e.names.push_back(a);
-          e.names.push_back(rec.id.substr(0, 12));
           e.dns = o.dns;
           if (i == 0) e.ports = bound;
           for (auto& n : all)
@@ -260,6 +263,24 @@ Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecor
                          p.container_port});
   }
   return rules;
+}
+
+Result<> Engine::rename_endpoints(const std::string& id, const std::string& old_name, const std::string& new_name) {
+  if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  bool changed = false;
+  return store->modify(
+      [&](std::vector<NetworkRecord>& all) -> Result<> {
+        for (auto& n : all)
+          if (auto e = n.endpoints.find(id); e != n.endpoints.end())
+            for (auto& name : e->second.names)
+              if (name == old_name) {
+                name = new_name;
+                changed = true;
+              }
+        return {};
+      },
+      [&](const std::vector<NetworkRecord>& all) { return changed ? sync_networks(all) : Result<>{}; });
 }
 
 Result<> Engine::remove_endpoints(const std::string& id, bool release) {

@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "base/lock.h"
 #include "base/strings.h"
+#include "engine/address_pools.h"
 
 namespace berth::engine {
 
@@ -105,6 +106,29 @@ std::optional<IpAddress> Subnet::host(uint64_t n) const {
 bool Subnet::is_host(const IpAddress& ip) const {
   if (!contains(ip) || host_count() == 0 || ip == network) return false;
   return v6() || ip != last();
+}
+
+namespace {
+
+// One family's subnet or gateway, given once.
+Result<> set_once(std::string& field, const std::string& value, const std::string& what) {
+  if (!field.empty())
+    return fail("more than one " + what + " (" + field + " and " + value +
+                "): a network has at most one of each family");
+  field = value;
+  return {};
+}
+
+}  // namespace
+
+Result<> add_subnet(NetworkRecord& wanted, const std::string& cidr) {
+  ASSIGN_OR_RETURN(Subnet s, Subnet::parse(cidr));
+  return s.v6() ? set_once(wanted.subnet_v6, cidr, "IPv6 subnet") : set_once(wanted.subnet, cidr, "IPv4 subnet");
+}
+
+Result<> add_gateway(NetworkRecord& wanted, const std::string& ip) {
+  ASSIGN_OR_RETURN(IpAddress a, IpAddress::parse(ip));
+  return a.v6 ? set_once(wanted.gateway_v6, ip, "IPv6 gateway") : set_once(wanted.gateway, ip, "IPv4 gateway");
 }
 
 Result<> validate_network_name(const std::string& name) {
@@ -232,37 +256,37 @@ Result<> check_free(const Subnet& s, const std::vector<NetworkRecord>& networks,
   return {};
 }
 
-// The pools of network_store.h, in order of preference.
-std::vector<Subnet> v4_pool() {
-  std::vector<Subnet> pool;
-  for (u128 b = 18; b <= 31; b++) pool.push_back({{false, (u128{172} << 24) | (b << 16)}, 16});
-  for (u128 c = 0; c < 16; c++) pool.push_back({{false, (u128{192} << 24) | (u128{168} << 16) | (c << 12)}, 20});
-  return pool;
+// What a subnet from the pool must not overlap: the other networks' subnets of its family
+// and the host's routes.
+Result<std::vector<Subnet>> taken_subnets(bool v6, const std::vector<NetworkRecord>& networks,
+                                          const std::vector<Subnet>& routes) {
+  std::vector<Subnet> taken = routes;
+  for (const auto& n : networks) {
+    const std::string& theirs = v6 ? n.subnet_v6 : n.subnet;
+    if (theirs.empty()) continue;
+    ASSIGN_OR_RETURN_CTX(Subnet s, Subnet::parse(theirs), "network " + n.name);
+    taken.push_back(s);
+  }
+  return taken;
 }
 
-Result<Subnet> pick_subnet(bool v6, const std::vector<NetworkRecord>& networks,
+Result<Subnet> pick_subnet(const std::vector<AddressPool>& pools, bool v6, const std::vector<NetworkRecord>& networks,
                            const std::vector<Subnet>& routes) {
-  if (!v6) {
-    for (const Subnet& s : v4_pool())
-      if (check_free(s, networks, routes)) return s;
-    return fail("all predefined address pools have been fully subnetted");
-  }
-  const u128 ula48 = (u128{0xfd00} << 112) | (u128{0xb3e7} << 96);  // fd00:b3e7::/48
-  for (u128 k = 0; k <= 0xffff; k++) {
-    Subnet s{{true, ula48 | (k << 64)}, 64};
-    if (check_free(s, networks, routes)) return s;
-  }
-  return fail("all predefined IPv6 address pools (fd00:b3e7::/48) have been fully subnetted");
+  ASSIGN_OR_RETURN(auto taken, taken_subnets(v6, networks, routes));
+  if (auto s = first_free_subnet(pools, taken)) return *s;
+  if (v6)
+    return fail("all predefined IPv6 address pools (" + v6_pool().base.to_string() + ") have been fully subnetted");
+  return fail("all predefined address pools have been fully subnetted");
 }
 
 // Settles one family's subnet and gateway of a new network: parses what the user gave (or
-// takes the next pool subnet and its first host) and checks it.
-Result<> settle_family(bool v6, std::string& subnet, std::string& gateway,
+// takes the next subnet of `pools` and its first host) and checks it.
+Result<> settle_family(bool v6, std::string& subnet, std::string& gateway, const std::vector<AddressPool>& pools,
                        const std::vector<NetworkRecord>& networks, const std::vector<Subnet>& routes) {
   const char* family = v6 ? "IPv6" : "IPv4";
   Subnet s;
   if (subnet.empty()) {
-    ASSIGN_OR_RETURN(s, pick_subnet(v6, networks, routes));
+    ASSIGN_OR_RETURN(s, pick_subnet(pools, v6, networks, routes));
   } else {
     ASSIGN_OR_RETURN(s, Subnet::parse(subnet));
     if (s.v6() != v6) return fail("subnet " + subnet + " is not an " + family + " subnet");
@@ -319,8 +343,9 @@ Result<> NetworkStore::save(const NetworkRecord& rec) const {
 }
 
 Result<NetworkStore> NetworkStore::open(const std::string& storage_root,
-                                        const std::vector<std::string>& host_routes, bool default_root) {
-  NetworkStore store(path_join(storage_root, "networks"));
+                                        const std::vector<std::string>& host_routes, bool default_root,
+                                        const std::string& config_path) {
+  NetworkStore store(path_join(storage_root, "networks"), config_path);
   TRY(make_dirs(store.dir_, 0755));
   TRY_CTX(store.ensure_default(host_routes, default_root), "creating the default network");
   return store;
@@ -367,9 +392,15 @@ Result<NetworkRecord> NetworkStore::create_locked(NetworkRecord rec, const std::
   rec.addresses_v6.clear();
   TRY(settle_mtu(rec));
   TRY(settle_bridge(rec, networks));
-  TRY(settle_family(false, rec.subnet, rec.gateway, networks, routes));
+  // The settings file is read only when the pool is needed: a broken file must not stand in
+  // the way of a network whose subnet is given.
+  std::vector<AddressPool> v4_pools;
+  if (rec.subnet.empty()) {
+    ASSIGN_OR_RETURN(v4_pools, load_v4_pools(config_path_));
+  }
+  TRY(settle_family(false, rec.subnet, rec.gateway, v4_pools, networks, routes));
   if (!rec.subnet_v6.empty()) rec.ipv6 = true;
-  if (rec.ipv6) TRY(settle_family(true, rec.subnet_v6, rec.gateway_v6, networks, routes));
+  if (rec.ipv6) TRY(settle_family(true, rec.subnet_v6, rec.gateway_v6, {v6_pool()}, networks, routes));
   if (!rec.ipv6) rec.gateway_v6.clear();
   // Durable: unlike an allocation, a lost definition could not be rebuilt.
   TRY(write_file_atomic(record_path(rec.id), rec.to_json().dump(2), 0644, Sync::kDurable));

@@ -17,13 +17,9 @@
 // overlap any route the host already has: the kernel would send that traffic to the bridge,
 // and the LAN or VPN behind the old route would become unreachable.
 //
-// Address pools, when `network create` is given no subnet:
-//   IPv4: the /16s 172.18.0.0 .. 172.31.0.0 (172.17.0.0/16 is left to a docker0 that may
-//         share the host), then the /20s 192.168.0.0 .. 192.168.240.0: the first one that
-//         overlaps neither another berth network nor a route of the host.
-//   IPv6: the /64s fd00:b3e7:0:0::/64, fd00:b3e7:0:1::/64, ... inside the unique local
-//         /48 fd00:b3e7::/48 ("b3e7" for berth). RFC 4193 asks for a random 40-bit global
-//         id; a fixed one is fine here because these subnets never leave the host.
+// Subnets, when `network create` is given none, come from the address pools
+// (engine/address_pools.h): the first one that overlaps neither another berth network nor
+// a route of the host. The IPv4 pools can be set in berth's settings file.
 // Addresses: the gateway defaults to the first host (.1); containers get the lowest free
 // host address after it, skipping the network address and, for IPv4, the broadcast.
 #pragma once
@@ -127,9 +123,11 @@ class NetworkStore {
   // `default_root`: the system's state root, whose default network's bridge is "berth0";
   // other roots' (tests') default networks get "br-<id>" like any other, so they never
   // clash with it.
+  // `config_path`: the settings file with the IPv4 pools ("": base/config_file.h's choice),
+  // read only when a subnet is taken from the pool.
   static Result<NetworkStore> open(const std::string& storage_root,
                                    const std::vector<std::string>& host_routes = {},
-                                   bool default_root = false);
+                                   bool default_root = false, const std::string& config_path = "");
 
   const std::string& dir() const { return dir_; }
 
@@ -171,16 +169,25 @@ class NetworkStore {
   Result<> modify(const Change& change, const After& after);
 
  private:
-  explicit NetworkStore(std::string dir) : dir_(std::move(dir)) {}
+  NetworkStore(std::string dir, std::string config_path)
+      : dir_(std::move(dir)), config_path_(std::move(config_path)) {}
   Result<> ensure_default(const std::vector<std::string>& host_routes, bool default_root);
   Result<NetworkRecord> create_locked(NetworkRecord wanted, const std::vector<std::string>& host_routes);
   Result<> save(const NetworkRecord& rec) const;
   std::string lock_path() const;
   std::string record_path(const std::string& id) const;
   std::string dir_;
+  std::string config_path_;
 };
 
 // docker's rule for network names: [a-zA-Z0-9][a-zA-Z0-9_.-]*
 Result<> validate_network_name(const std::string& name);
+
+// docker's repeatable --subnet and --gateway, and compose's ipam.config entries: each value
+// goes to the field of its family (subnet or subnet_v6, gateway or gateway_v6). A network
+// has at most one subnet and one gateway of each family; a second one is an error naming
+// both.
+Result<> add_subnet(NetworkRecord& wanted, const std::string& cidr);
+Result<> add_gateway(NetworkRecord& wanted, const std::string& ip);
 
 }  // namespace berth::engine

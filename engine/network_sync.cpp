@@ -25,6 +25,16 @@ namespace {
 std::string prefix_of(const std::string& cidr) { return cidr.substr(cidr.find('/') + 1); }
 }  // namespace
 
+std::vector<std::string> upstreams_of(const std::string& resolv_conf, const std::string& resolved_conf) {
+  std::vector<std::string> listed = nameservers_of(resolv_conf);
+  bool stub_only = !listed.empty() && std::all_of(listed.begin(), listed.end(), [](const std::string& ns) {
+    return ns == "127.0.0.53" || ns == "127.0.0.54";
+  });
+  if (!stub_only) return listed;
+  std::vector<std::string> real = nameservers_of(resolved_conf);
+  return real.empty() ? listed : real;
+}
+
 std::vector<std::string> nameservers_of(const std::string& resolv_conf) {
   std::vector<std::string> out;
   for (const auto& line : split(resolv_conf, '\n')) {
@@ -50,6 +60,10 @@ std::string render_dns_records(const NetworkRecord& net, const std::vector<Netwo
                                const std::vector<std::string>& upstreams) {
   std::string out = "# berth-dns records for network " + net.name + ", written by berth\n";
   out += std::string("forward ") + (net.internal ? "no" : "yes") + "\n";
+  // Only the network's own containers are answered (and the host, whose queries to the
+  // gateway come from the gateway's address).
+  out += "subnet " + net.subnet + "\n";
+  if (net.ipv6 && !net.subnet_v6.empty()) out += "subnet " + net.subnet_v6 + "\n";
   for (const auto& u : upstreams) out += "upstream " + u + "\n";
   auto hosts = [](const NetworkRecord& n, const std::string& cid, const Endpoint& e, const std::string& prefix) {
     std::string lines;
@@ -154,8 +168,9 @@ Result<> Engine::sync_dns_server(const NetworkRecord& net, const std::vector<Net
     return remove_tree(dir);
   }
   TRY(make_dirs(dir, 0700));
-  std::string upstreams = read_file("/etc/resolv.conf").value_or("");
-  std::string text = render_dns_records(net, all, nameservers_of(upstreams));
+  std::string text = render_dns_records(net, all,
+                                        upstreams_of(read_file("/etc/resolv.conf").value_or(""),
+                                                     read_file("/run/systemd/resolve/resolv.conf").value_or("")));
   if (read_file(records).value_or("") != text) TRY(write_file_atomic(records, text, 0644, Sync::kNoSync));
   if (dns_server_running(dir)) return {};
   return spawn_dns_server(net, dir);

@@ -6,6 +6,7 @@
 
 #include "base/fs.h"
 #include "base/meanwhile.h"
+#include "base/strings.h"
 #include "base/trace.h"
 #include "engine/engine.h"
 #include "engine/network_sync.h"
@@ -15,11 +16,16 @@ namespace berth::engine {
 
 namespace {
 
-std::vector<std::string> host_routes() {
-  auto nl = netns::Netlink::open();
-  if (!nl) return {};
-  return nl->routes_v4().value_or(std::vector<std::string>{});
+// The host's IPv4 routes, which a new network's subnet must not overlap.
+Result<std::vector<std::string>> read_host_routes() {
+  ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
+  return nl.routes_v4();
 }
+
+// The same where a network is only looked at (every command that touches networks opens
+// the store): an unreadable table there must not stop `ps` or `rm`. Only the default
+// network, made here when missing, takes a subnet then.
+std::vector<std::string> host_routes() { return read_host_routes().value_or(std::vector<std::string>{}); }
 
 }  // namespace
 
@@ -36,7 +42,8 @@ Result<NetworkStore*> Engine::network_store() {
 
 Result<NetworkRecord> Engine::create_network(NetworkRecord wanted) {
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
-  ASSIGN_OR_RETURN(NetworkRecord net, store->create(std::move(wanted), host_routes()));
+  ASSIGN_OR_RETURN(auto routes, read_host_routes());
+  ASSIGN_OR_RETURN(NetworkRecord net, store->create(std::move(wanted), routes));
   // Its bridge and rules now, as docker does (its DNS server comes with its first container).
   auto made = store->modify([](std::vector<NetworkRecord>&) -> Result<> { return {}; },
                             [&](const std::vector<NetworkRecord>& all) -> Result<> {
@@ -88,17 +95,88 @@ Result<> Engine::forget_network(const NetworkRecord& net) {
                        [&](const std::vector<NetworkRecord>& all) { return sync_nat(all); });
 }
 
+// A network being removed leaves a note (its record, in <storage>/networks-removing) from
+// before its record goes until its kernel side (bridge, DNS server, rules) has gone too. A
+// berth killed in between leaves the note, and the next command finishes the removal from
+// it: the bridge's name is in no other record, and a bridge left behind would keep its
+// subnet's route, which every later network's subnet must avoid. The directory is also
+// the lock of removals: one at a time, and no finishing of a removal still under way.
+std::string Engine::removals_dir() const { return path_join(root_.storage, "networks-removing"); }
+
+Result<FileLock> Engine::lock_removals(bool wait) {
+  TRY(make_dirs(removals_dir(), 0700));
+  return wait ? FileLock::acquire(removals_dir()) : FileLock::try_acquire(removals_dir());
+}
+
+Result<> Engine::note_removal(const NetworkRecord& net) {
+  return write_file_atomic(path_join(removals_dir(), net.id + ".json"), net.to_json().dump(), 0600, Sync::kNoSync);
+}
+
+Result<> Engine::drop_removal_note(const std::string& id) {
+  std::string path = path_join(removals_dir(), id + ".json");
+  if (::unlink(path.c_str()) < 0 && errno != ENOENT) return sys_error("unlink", path);
+  return {};
+}
+
+Result<> Engine::finish_removals() {
+  if (!path_exists(removals_dir())) return {};
+  auto lock = lock_removals(false);
+  if (!lock) return lock.error().errno_value() == EWOULDBLOCK ? Result<>{} : std::unexpected(lock.error());
+  return finish_removals_locked();
+}
+
+Result<> Engine::finish_removals_locked() {
+  ASSIGN_OR_RETURN(auto notes, list_dir(removals_dir()));
+  for (const auto& name : notes) {
+    if (name.size() != 64 + 5 || !ends_with(name, ".json")) continue;  // a temporary of write_file_atomic
+    std::string id = name.substr(0, 64), path = path_join(removals_dir(), name);
+    ASSIGN_OR_RETURN(std::string text, read_file(path));
+    auto net = NetworkRecord::from_json(Json::parse(text, nullptr, false), path);
+    ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+    if (net && !store->find(id)) {  // its record went: its kernel side must go too
+      trace_note("cleaning up after a crash: network " + net->name + ", whose removal was cut short");
+      TRY(forget_network(*net));
+    }
+    TRY(drop_removal_note(id));
+  }
+  return {};
+}
+
 Result<> Engine::remove_network(const std::string& key) {
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  ASSIGN_OR_RETURN(FileLock removing, lock_removals(true));
+  TRY(finish_removals_locked());
   ASSIGN_OR_RETURN(NetworkRecord net, store->find(key));
-  TRY(store->remove(net.id));
-  return forget_network(net);
+  TRY(note_removal(net));
+  if (auto removed = store->remove(net.id); !removed) {
+    (void)drop_removal_note(net.id);
+    return removed;
+  }
+  TRY(forget_network(net));
+  return drop_removal_note(net.id);
 }
 
 Result<std::vector<NetworkRecord>> Engine::prune_networks() {
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
-  ASSIGN_OR_RETURN(auto gone, store->prune());
+  ASSIGN_OR_RETURN(FileLock removing, lock_removals(true));
+  TRY(finish_removals_locked());
+  // Each network prune may remove is noted first. store->prune() decides under the
+  // store's lock, so a container may take one meanwhile: its note is then dropped.
+  ASSIGN_OR_RETURN(auto before, store->list());
+  std::vector<std::string> noted;
+  for (const auto& n : before) {
+    if (n.is_default || !n.addresses.empty() || !n.addresses_v6.empty()) continue;
+    TRY(note_removal(n));
+    noted.push_back(n.id);
+  }
+  auto pruned = store->prune();
+  if (!pruned) {
+    for (const auto& id : noted) (void)drop_removal_note(id);
+    return std::unexpected(pruned.error());
+  }
+  std::vector<NetworkRecord> gone = std::move(*pruned);
   for (const auto& n : gone) TRY(forget_network(n));
+  for (const auto& id : noted) TRY(drop_removal_note(id));
   // DNS servers of networks whose records are gone altogether (a crashed `network rm`).
   ASSIGN_OR_RETURN(auto left, store->list());
   for (const auto& dir : list_dir(path_join(root_.run, "dns")).value_or(std::vector<std::string>{})) {

@@ -65,6 +65,9 @@ Decision answer_query(const Records& records, const IpAddress& client, std::span
   std::span<uint8_t> room = limit_for(q, transport, out);
   if (verdict != Verdict::kQuery) {
     r.rcode = rcode_for(verdict);
+  } else if (!records.serves(client)) {
+    r.rcode = Rcode::kRefused;
+    r.recursion_available = false;
   } else if (const Records* peers = records.peers_of(client); (peers && find_local(*peers, q.question, r)) ||
                                                                   find_local(records, q.question, r)) {
     r.authoritative = true;

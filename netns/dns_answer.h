@@ -27,6 +27,10 @@
 //     `forward no` (an internal network). SERVFAIL, not NXDOMAIN or REFUSED, is what
 //     docker's embedded server answers there: it says "cannot answer", which is the truth
 //     (the name may well exist), and resolvers then try their next server or search domain.
+//   - A client outside the network's subnets (`subnet` lines): REFUSED, whatever it asks.
+//     A container of another network reaches this server's address too (it is the host's),
+//     and it must learn neither this network's names nor use it as a resolver. REFUSED,
+//     not silence, so that a mistaken `--dns` fails at once rather than after a timeout.
 //   - Not a proper query: FORMERR, NOTIMP or BADVERS (dns_message.h); FORMERR also for a
 //     query longer than kMaxQuery; a response, or less than a header: nothing.
 //

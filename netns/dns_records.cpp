@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace berth::netns::dns {
@@ -128,6 +129,16 @@ std::optional<uint32_t> find_reverse(const std::vector<std::pair<Address, uint32
   return it->second;
 }
 
+// The first `prefix` bits of `ip`, the rest cleared.
+IpAddress masked(IpAddress ip, int prefix) {
+  int bytes = ip.family == AF_INET ? 4 : 16;
+  for (int i = 0; i < bytes; i++) {
+    int keep = std::clamp(prefix - 8 * i, 0, 8);
+    ip.bytes[i] &= static_cast<uint8_t>(0xff00 >> keep);
+  }
+  return ip;
+}
+
 }  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
@@ -229,6 +240,7 @@ struct Records::Builder {
   bool parse_upstreams(const std::vector<std::string_view>& w, std::string& problem);
   bool parse_host(const std::vector<std::string_view>& w, std::string& problem);
   bool parse_peer(const std::vector<std::string_view>& w, std::string& problem);
+  bool parse_subnet(const std::vector<std::string_view>& w, std::string& problem);
   uint32_t intern(std::string_view name);
   void grow_slots();
   template <typename Address>
@@ -252,6 +264,7 @@ bool Records::Builder::parse_line(std::string_view line, std::string& problem) {
   if (w[0] == "upstream" || w[0] == "client") return parse_upstreams(w, problem);
   if (w[0] == "host") return parse_host(w, problem);
   if (w[0] == "peer") return parse_peer(w, problem);
+  if (w[0] == "subnet") return parse_subnet(w, problem);
   problem = "unknown directive " + quoted(w[0]);
   return false;
 }
@@ -279,6 +292,24 @@ bool Records::Builder::parse_upstreams(const std::vector<std::string_view>& w, s
   }
   auto& to = client ? r.clients_.emplace_back(*who, std::vector<Endpoint>{}).second : r.upstreams_;
   to.insert(to.end(), list.begin(), list.end());
+  return true;
+}
+
+// "subnet ADDRESS/PREFIX".
+bool Records::Builder::parse_subnet(const std::vector<std::string_view>& w, std::string& problem) {
+  problem = "want \"subnet ADDRESS/PREFIX\"";
+  if (w.size() != 2) return false;
+  size_t slash = w[1].find('/');
+  if (slash == std::string_view::npos) return false;
+  std::optional<IpAddress> ip = parse_ip(w[1].substr(0, slash));
+  std::string_view digits = w[1].substr(slash + 1);
+  int prefix = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+  if (!ip || ec != std::errc() || end != digits.data() + digits.size() || prefix < 0 ||
+      prefix > (ip->family == AF_INET ? 32 : 128))
+    return false;
+  r.subnets_.push_back({masked(*ip, prefix), prefix});
+  problem.clear();
   return true;
 }
 
@@ -443,6 +474,13 @@ const Records* Records::peers_of(const IpAddress& client) const {
   auto it = std::lower_bound(peers_.begin(), peers_.end(), client,
                              [](const auto& entry, const IpAddress& ip) { return entry.first < ip; });
   return it != peers_.end() && it->first == client ? it->second.get() : nullptr;
+}
+
+bool Records::serves(const IpAddress& client) const {
+  if (subnets_.empty()) return true;
+  return std::any_of(subnets_.begin(), subnets_.end(), [&](const Subnet& s) {
+    return s.base.family == client.family && masked(client, s.prefix) == s.base;
+  });
 }
 
 std::optional<uint32_t> Records::find_index(std::string_view name) const {

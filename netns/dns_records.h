@@ -13,6 +13,14 @@
 //   client 172.18.0.2 10.250.0.2 10.250.0.3
 //                           resolvers for queries *from* 172.18.0.2 (docker's `--dns` on a
 //                           container whose resolv.conf points at the embedded server)
+//   subnet 172.18.0.0/16    the network's own addresses (repeatable: one per family).
+//                           With any such line, only clients in them get answers; others
+//                           get REFUSED. The server listens in the host's namespace, on the
+//                           gateway's address, and a container of another network can send
+//                           it packets too (the host's addresses are reachable from every
+//                           bridge): it must not learn this network's names that way.
+//                           Without one, every client is answered (a file of an older
+//                           berth, a test's)
 //   peer 172.18.0.2 10.9.0.3 db
 //                           like `host 10.9.0.3 db`, but answered only to queries *from*
 //                           172.18.0.2, and before the `host` lines: a container also on
@@ -91,6 +99,8 @@ class Records {
   size_t name_count() const { return names_.empty() ? 0 : names_.size() - 1; }
   // The names only this client sees (`peer` lines), or null.
   const Records* peers_of(const IpAddress& client) const;
+  // Whether the client is one this server answers (`subnet` lines).
+  bool serves(const IpAddress& client) const;
 
  private:
   // The table is a few flat arrays rather than a map of strings: one per network server,
@@ -110,7 +120,14 @@ class Records {
   }
   std::optional<uint32_t> find_index(std::string_view name) const;
 
+  // An address range: the address with its host bits cleared, and the prefix length.
+  struct Subnet {
+    IpAddress base;
+    int prefix = 0;
+  };
+
   bool forward_ = true;
+  std::vector<Subnet> subnets_;
   std::vector<Endpoint> upstreams_;
   std::vector<std::pair<IpAddress, std::vector<Endpoint>>> clients_;  // sorted by address
   std::string text_;                        // every name, back to back

@@ -3,9 +3,7 @@
 
 #include <arpa/inet.h>
 
-#include <cstdlib>
-
-#include "base/fs.h"
+#include "base/config_file.h"
 #include "base/json.h"
 #include "base/strings.h"
 
@@ -49,15 +47,9 @@ bool RegistryConfig::is_insecure(std::string_view domain) const {
 }
 
 Result<RegistryConfig> load_registry_config(const std::string& given) {
-  std::string path = given;
-  if (path.empty()) {
-    const char* env = std::getenv("BERTH_CONFIG");
-    path = env && *env ? env : "/etc/berth/config.json";
-  }
+  std::string path = config_file_path(given);
+  ASSIGN_OR_RETURN(Json doc, read_config_file(path));
   RegistryConfig c;
-  if (!path_exists(path)) return c;
-  ASSIGN_OR_RETURN(Json doc, read_json_file(path));
-  if (!doc.is_object()) return fail(path + ": not a JSON object");
   ASSIGN_OR_RETURN(c.mirrors, string_list(doc, "registry-mirrors", path));
   ASSIGN_OR_RETURN(c.insecure, string_list(doc, "insecure-registries", path));
   for (auto& m : c.mirrors) {

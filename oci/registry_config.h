@@ -1,6 +1,7 @@
 // berth's registry settings, in the file docker keeps in /etc/docker/daemon.json:
 //   {"registry-mirrors": ["https://mirror.example.com"], "insecure-registries": ["reg.lan:5000"]}
-// read from $BERTH_CONFIG, else /etc/berth/config.json (a missing file: no settings).
+// read from $BERTH_CONFIG, else /etc/berth/config.json (base/config_file.h; a missing file:
+// no settings).
 //
 // Read: docker's dockerd reference, "Registry mirror" and "Insecure registries".
 //   - registry-mirrors: pulls of Docker Hub images (docker.io/...) ask these first, in

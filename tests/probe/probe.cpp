@@ -16,6 +16,8 @@
 //   probe ls-owner PATH          owner=<uid>:<gid>
 //   probe udp-echo PORT          answers each UDP datagram on PORT with "echo <sender ip> <data>"
 //   probe tcp-peer PORT          serves TCP on PORT: each connection gets "peer <its ip>\n"
+//   probe udp-ask IP PORT TEXT   sends TEXT in one datagram to IP:PORT, prints the answer
+//                                (within 3 s; exits 1 without one)
 //   probe http-files DIR PORT    serves DIR's files over HTTP/1.1 on PORT with keep-alive
 //                                (sendfile(2), 32 pre-forked workers): bench/ports' server
 #include <dirent.h>
@@ -275,6 +277,22 @@ int cmd_udp_echo(int port) {
   }
 }
 
+int cmd_udp_ask(const char* ip, int port, const std::string& text) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in to {};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, ip, &to.sin_addr) != 1) return 2;
+  struct timeval wait = {3, 0};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  if (sendto(s, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return 1;
+  char buf[1024];
+  ssize_t n = recv(s, buf, sizeof buf, 0);
+  if (n <= 0) return 1;
+  std::printf("%.*s\n", static_cast<int>(n), buf);
+  return 0;
+}
+
 int cmd_tcp_peer(int port) {
   int s = bound_socket(SOCK_STREAM, port);
   listen(s, 16);
@@ -400,6 +418,7 @@ int main(int argc, char** argv) {
   else if (cmd == "cgroup") rc = cat("/proc/self/cgroup");
   else if (cmd == "ls-owner" && argc == 3) rc = cmd_ls_owner(argv[2]);
   else if (cmd == "udp-echo" && argc == 3) rc = cmd_udp_echo(std::atoi(argv[2]));
+  else if (cmd == "udp-ask" && argc == 5) rc = cmd_udp_ask(argv[2], std::atoi(argv[3]), argv[4]);
   else if (cmd == "tcp-peer" && argc == 3) rc = cmd_tcp_peer(std::atoi(argv[2]));
   else if (cmd == "http-files" && argc == 4) rc = cmd_http_files(argv[2], std::atoi(argv[3]));
   else if (cmd == "tcp6-peer" && argc == 3) rc = cmd_tcp6_peer(std::atoi(argv[2]));

@@ -1,5 +1,6 @@
 // compose/run_plan.h: a loaded service becomes the engine's run options (docker's flags),
-// its config hash, and the waves depends_on orders startup in.
+// its config hash, and the waves depends_on orders startup in; a network becomes the
+// record the engine creates.
 #include "compose/run_plan.h"
 
 #include <gtest/gtest.h>
@@ -37,6 +38,13 @@ class RunPlan : public ::testing::Test {
     auto r = service_run_options(p, p.services.at(service), number, {"/state", "sha256:abc", false});
     EXPECT_TRUE(r) << r.error().message();
     return r.value_or(ServiceRun{});
+  }
+
+  // The record `up` asks the engine for, for a network "front" declared by `front` (its
+  // keys, indented by four spaces).
+  Result<engine::NetworkRecord> front_network(const std::string& front) {
+    Project p = load("services:\n  web:\n    image: busybox\n    networks: [front]\nnetworks:\n  front:\n" + front);
+    return network_to_create(p, "front");
   }
 
   static bool has(const std::vector<std::string>& v, const std::string& x) {
@@ -217,6 +225,50 @@ TEST_F(RunPlan, DependencyWaves) {
   ASSERT_TRUE(no_deps);
   EXPECT_EQ(*no_deps, (W{{"proxy"}}));
   EXPECT_FALSE(dependency_waves(p, {"nope"}));
+}
+
+// ---- networks ----
+
+TEST_F(RunPlan, NetworkDualStackIpamKeepsTheIpv6Gateway) {
+  auto r = front_network(
+      "    enable_ipv6: true\n"
+      "    ipam:\n"
+      "      config:\n"
+      "        - {subnet: \"fd00:28::/64\", gateway: \"fd00:28::1\"}\n"
+      "        - {subnet: 172.28.0.0/16, gateway: 172.28.0.254}\n");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->name, "demo_front");
+  EXPECT_TRUE(r->ipv6);
+  EXPECT_EQ((std::vector<std::string>{r->subnet, r->gateway, r->subnet_v6, r->gateway_v6}),
+            (std::vector<std::string>{"172.28.0.0/16", "172.28.0.254", "fd00:28::/64", "fd00:28::1"}));
+  EXPECT_EQ(r->labels.at(kLabelProject), "demo");
+  EXPECT_EQ(r->labels.at(kLabelNetwork), "front");
+}
+
+TEST_F(RunPlan, NetworkHasOneSubnetPerFamily) {
+  auto r = front_network("    ipam: {config: [{subnet: 172.28.0.0/16}, {subnet: 172.29.0.0/16}]}\n");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "networks.front.ipam.config[1].subnet: more than one IPv4 subnet (172.28.0.0/16 and 172.29.0.0/16): a "
+            "network has at most one of each family");
+}
+
+TEST_F(RunPlan, NetworkDriverOptsAndDriver) {
+  auto r = front_network(
+      "    internal: true\n"
+      "    labels: {tier: front}\n"
+      "    driver_opts: {com.docker.network.driver.mtu: \"1400\", com.docker.network.bridge.name: br-front}\n");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->internal);
+  EXPECT_FALSE(r->ipv6);
+  EXPECT_EQ(r->mtu, 1400);
+  EXPECT_EQ(r->options.at("com.docker.network.bridge.name"), "br-front");
+  EXPECT_EQ(r->labels.at("tier"), "front");
+  EXPECT_EQ(r->subnet, "") << "no ipam: the engine takes one from the pool";
+
+  auto overlay = front_network("    driver: overlay\n");
+  ASSERT_FALSE(overlay);
+  EXPECT_EQ(overlay.error().message(), "networks.front.driver: only bridge networks are supported \"overlay\"");
 }
 
 }  // namespace

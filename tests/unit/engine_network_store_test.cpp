@@ -8,22 +8,12 @@
 #include <thread>
 
 #include "base/fs.h"
+#include "engine_test_util.h"
 
 namespace berth::engine {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/berth-network-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)remove_tree(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 Subnet subnet(const std::string& text) {
   auto s = Subnet::parse(text);
@@ -37,8 +27,12 @@ IpAddress ip(const std::string& text) {
   return a.value_or(IpAddress{});
 }
 
+// The settings file is <dir>/config.json: missing (no settings) unless a test writes it, so
+// that the host's /etc/berth/config.json cannot change what the tests see.
+std::string config_path(const TempDir& dir) { return path_join(dir.path(), "config.json"); }
+
 NetworkStore open_store(const TempDir& dir, const std::vector<std::string>& routes = {}) {
-  auto store = NetworkStore::open(dir.path(), routes);
+  auto store = NetworkStore::open(dir.path(), routes, false, config_path(dir));
   if (!store) ADD_FAILURE() << store.error().message();
   return std::move(store).value();
 }
@@ -310,6 +304,86 @@ TEST(NetworkStore, FindByNameIdAndPrefix) {
   EXPECT_EQ(missing.error().errno_value(), ENOENT);
   EXPECT_EQ(missing.error().op(), "network nope not found");
   EXPECT_FALSE(store.find(""));
+}
+
+TEST(NetworkStore, PoolsFromTheSettingsFile) {
+  TempDir dir;
+  dir.file("config.json", R"({"default-address-pools": [{"base": "10.200.0.0/16", "size": 24}]})");
+  NetworkStore store = open_store(dir, {"10.200.0.0/24"});
+  EXPECT_EQ(store.find("berth")->subnet, "10.200.1.0/24") << "the default network comes from the pool too";
+  auto a = store.create(named("a"), {"10.200.0.0/24", "10.200.2.0/23"});
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->subnet, "10.200.4.0/24");
+  EXPECT_EQ(a->gateway, "10.200.4.1");
+  auto b = store.create(named("b"), {});
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(b->subnet, "10.200.0.0/24");
+  auto full = store.create(named("c"), {"10.200.0.0/16"});
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().message(), "all predefined address pools have been fully subnetted");
+}
+
+TEST(NetworkStore, SettingsFileReadOnlyForThePool) {
+  TempDir dir;
+  NetworkStore store = open_store(dir);  // no file yet: the default network from the defaults
+  EXPECT_EQ(store.find("berth")->subnet, "172.18.0.0/16");
+  dir.file("config.json", R"({"default-address-pools": [{"base": "10.1.0.0/16", "size": 33}]})");
+  std::string bad = config_path(dir) + ": default-address-pools[0].size: 33 is not a prefix length between 16 and 30";
+  auto given = store.create(named("given", "10.50.0.0/24"), {});
+  EXPECT_TRUE(given) << given.error().message();
+  auto pooled = store.create(named("pooled"), {});
+  ASSERT_FALSE(pooled);
+  EXPECT_EQ(pooled.error().message(), bad);
+  NetworkRecord v6_only_pooled = named("six", "10.51.0.0/24");  // the IPv6 pool is not in the file
+  v6_only_pooled.ipv6 = true;
+  EXPECT_TRUE(store.create(v6_only_pooled, {}));
+
+  TempDir fresh;  // a first open creates the default network, so it reads the file
+  fresh.file("config.json", R"({"default-address-pools": [{"base": "10.1.0.0/16", "size": 33}]})");
+  auto opened = NetworkStore::open(fresh.path(), {}, false, config_path(fresh));
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().message(),
+            "creating the default network: " + config_path(fresh) +
+                ": default-address-pools[0].size: 33 is not a prefix length between 16 and 30");
+}
+
+TEST(NetworkStore, SubnetsAndGatewaysGoToTheirFamily) {
+  NetworkRecord r = named("dual");
+  r.ipv6 = true;
+  ASSERT_TRUE(add_subnet(r, "fd00:28::/64"));
+  ASSERT_TRUE(add_gateway(r, "fd00:28::1"));
+  ASSERT_TRUE(add_subnet(r, "172.28.0.0/16"));
+  ASSERT_TRUE(add_gateway(r, "172.28.0.254"));
+  EXPECT_EQ(r.subnet, "172.28.0.0/16");
+  EXPECT_EQ(r.gateway, "172.28.0.254");
+  EXPECT_EQ(r.subnet_v6, "fd00:28::/64");
+  EXPECT_EQ(r.gateway_v6, "fd00:28::1");
+
+  auto second = add_subnet(r, "10.1.0.0/16");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().message(),
+            "more than one IPv4 subnet (172.28.0.0/16 and 10.1.0.0/16): a network has at most one of each family");
+  auto second_gw = add_gateway(r, "fd00:28::2");
+  ASSERT_FALSE(second_gw);
+  EXPECT_EQ(second_gw.error().message(),
+            "more than one IPv6 gateway (fd00:28::1 and fd00:28::2): a network has at most one of each family");
+  EXPECT_FALSE(add_subnet(r, "nope"));
+  EXPECT_FALSE(add_gateway(r, "172.28.0.300"));
+  EXPECT_EQ(r.subnet, "172.28.0.0/16") << "a refused value changes nothing";
+
+  TempDir dir;
+  NetworkStore store = open_store(dir);
+  auto made = store.create(r, {});
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(made->gateway_v6, "fd00:28::1");
+  EXPECT_EQ(made->gateway, "172.28.0.254");
+  NetworkRecord outside = named("outside");
+  outside.ipv6 = true;
+  ASSERT_TRUE(add_subnet(outside, "fd00:29::/64"));
+  ASSERT_TRUE(add_gateway(outside, "fd00:30::1"));
+  auto refused = store.create(outside, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message(), "gateway fd00:30::1 is not a host address of subnet fd00:29::/64");
 }
 
 // ---- IPAM ----

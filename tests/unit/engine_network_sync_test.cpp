@@ -64,6 +64,28 @@ TEST(DnsRecords, InternalNetworksDoNotForward) {
   EXPECT_NE(render_dns_records(net, {}, {}).find("forward no\n"), std::string::npos);
 }
 
+TEST(DnsRecords, OnlyTheNetworksOwnSubnetsAreServed) {
+  NetworkRecord net = web_network();
+  std::string r = render_dns_records(net, {}, {});
+  EXPECT_NE(r.find("subnet 10.5.0.0/24\n"), std::string::npos) << r;
+  EXPECT_EQ(r.find("subnet fd"), std::string::npos) << r;
+  net.ipv6 = true;
+  net.subnet_v6 = "fd00:5::/64";
+  r = render_dns_records(net, {}, {});
+  EXPECT_NE(r.find("subnet fd00:5::/64\n"), std::string::npos) << r;
+}
+
+TEST(DnsRecords, ResolvedsStubIsReplacedByItsUpstreams) {
+  const std::string stub = "# managed by systemd-resolved\nnameserver 127.0.0.53\noptions edns0 trust-ad\n";
+  const std::string real = "nameserver 192.0.2.53\nnameserver 2001:db8::53\n";
+  EXPECT_EQ(upstreams_of(stub, real), (std::vector<std::string>{"192.0.2.53", "2001:db8::53"}));
+  EXPECT_EQ(upstreams_of(stub, ""), (std::vector<std::string>{"127.0.0.53"})) << "resolved has none: the stub stays";
+  EXPECT_EQ(upstreams_of("nameserver 10.0.0.1\nnameserver 127.0.0.53\n", real),
+            (std::vector<std::string>{"10.0.0.1", "127.0.0.53"}))
+      << "not resolved's file alone: as written";
+  EXPECT_EQ(upstreams_of("nameserver 127.0.0.1\n", real), (std::vector<std::string>{"127.0.0.1"}));
+}
+
 TEST(DnsRecords, NameserversOfResolvConf) {
   EXPECT_EQ(nameservers_of("# x\nnameserver 1.1.1.1\nsearch a\nnameserver  fd00::1 \n"),
             (std::vector<std::string>{"1.1.1.1", "fd00::1"}));

@@ -65,6 +65,33 @@ TEST(DnsRecords, ForwardUpstreamsAndClients) {
   ASSERT_EQ(r.upstreams_for(*parse_ip("172.18.0.9")).size(), 1u);
 }
 
+TEST(DnsRecords, SubnetsSayWhichClientsAreServed) {
+  std::vector<std::string> warnings;
+  auto open = Records::parse("host 172.18.0.2 web\n", warnings);
+  EXPECT_TRUE(open.serves(*parse_ip("10.1.2.3"))) << "no subnet line: everyone";
+  auto r = Records::parse(
+      "subnet 172.18.0.0/16\n"
+      "subnet fd00:b3e7::/64\n"
+      "subnet 10.0.0.9/30\n"       // host bits given: the range all the same
+      "subnet 172.18.0.0\n"        // 4: no prefix
+      "subnet 172.18.0.0/33\n"     // 5: too long
+      "subnet fd00::/64 more\n"    // 6
+      "subnet 172.18.0.0/1x\n",    // 7
+      warnings);
+  ASSERT_EQ(warnings.size(), 4u);
+  EXPECT_EQ(warnings[0].rfind("line 4: ", 0), 0u) << warnings[0];
+  EXPECT_EQ(warnings[3].rfind("line 7: ", 0), 0u) << warnings[3];
+  EXPECT_TRUE(r.serves(*parse_ip("172.18.0.2")));
+  EXPECT_TRUE(r.serves(*parse_ip("172.18.255.254")));
+  EXPECT_FALSE(r.serves(*parse_ip("172.19.0.2")));
+  EXPECT_FALSE(r.serves(*parse_ip("172.17.255.255")));
+  EXPECT_TRUE(r.serves(*parse_ip("fd00:b3e7::5")));
+  EXPECT_FALSE(r.serves(*parse_ip("fd00:b3e8::5")));
+  EXPECT_TRUE(r.serves(*parse_ip("10.0.0.11")));
+  EXPECT_FALSE(r.serves(*parse_ip("10.0.0.12")));
+  EXPECT_FALSE(r.serves(*parse_ip("::ffff:172.18.0.2"))) << "families are not mixed";
+}
+
 TEST(DnsRecords, MalformedLinesAreSkippedWithTheirNumber) {
   std::vector<std::string> warnings;
   auto r = Records::parse(

@@ -393,6 +393,28 @@ TEST_F(DnsServer, PerClientUpstreams) {
   EXPECT_EQ(r->answers[0].data, "192.0.2.1");
 }
 
+TEST_F(DnsServer, RefusesClientsOutsideItsSubnets) {
+  FakeUpstream upstream(FakeUpstream::Mode::kAnswer, "192.0.2.1");
+  ASSERT_TRUE(upstream.ok());
+  start("upstream " + upstream.endpoint() + "\n");
+  // The network is only known once start() picked it. A TCP client connects from
+  // 127.0.0.1, the source lo's route gives: outside it.
+  write_records("subnet " + net_ + "0/24\nupstream " + upstream.endpoint() + "\nhost 172.18.0.2 web\n");
+  auto r = udp_ask(make_query("web", 1), net_ + "2");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rcode, 0);
+  ASSERT_EQ(r->answers.size(), 1u);
+  for (const char* name : {"web", "example.com"}) {
+    r = udp_ask(make_query(name, 1), "127.54.0.2");
+    ASSERT_TRUE(r) << name;
+    EXPECT_EQ(r->rcode, 5) << name << ": REFUSED";
+    EXPECT_TRUE(r->answers.empty()) << name;
+    r = tcp_ask(make_query(name, 1));
+    ASSERT_TRUE(r) << name;
+    EXPECT_EQ(r->rcode, 5) << name << " over TCP: REFUSED";
+  }
+}
+
 TEST_F(DnsServer, ReloadsOnRenameWithoutStaleAnswers) {
   start(kTable);
   ASSERT_EQ(udp_ask(make_query("web", 1))->answers.size(), 2u);

@@ -120,15 +120,7 @@ int inspect_volumes(const Globals& g, const std::vector<std::string>& names, con
     }
     all.push_back(vol->to_json());
   }
-  if (format.empty()) {
-    std::puts(all.dump(4).c_str());
-    return code;
-  }
-  for (const auto& one : all) {
-    auto text = render_template(format, one);
-    if (!text) return report(text.error());
-    std::puts(text->c_str());
-  }
+  if (auto printed = print_inspected(all, format); !printed) return report(printed.error());
   return code;
 }
 

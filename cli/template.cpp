@@ -1,5 +1,7 @@
 #include "cli/template.h"
 
+#include <cstdio>
+
 #include "base/strings.h"
 
 namespace berth::cli {
@@ -59,6 +61,18 @@ Result<std::string> render_template(const std::string& tpl, const Json& value) {
     }
   }
   return cooked;
+}
+
+Result<> print_inspected(const Json& all, const std::string& format) {
+  if (format.empty()) {
+    std::puts(all.dump(4).c_str());
+    return {};
+  }
+  for (const auto& one : all) {
+    ASSIGN_OR_RETURN(std::string text, render_template(format, one));
+    std::puts(text.c_str());
+  }
+  return {};
 }
 
 }  // namespace berth::cli

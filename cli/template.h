@@ -12,4 +12,8 @@ namespace berth::cli {
 
 Result<std::string> render_template(const std::string& tpl, const Json& value);
 
+// What an `inspect` prints for `all`, an array of objects: the array as indented JSON, or
+// with a `format`, each object through it, one line each.
+Result<> print_inspected(const Json& all, const std::string& format);
+
 }  // namespace berth::cli

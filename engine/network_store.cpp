@@ -160,6 +160,7 @@ Json NetworkRecord::to_json() const {
     Json ports = Json::array();
     for (const auto& p : e.ports) ports.push_back(p.to_json());
     containers[cid]["Endpoint"] = {{"Names", e.names}, {"Ports", ports}, {"Dns", e.dns}};
+    if (!e.names.empty()) containers[cid]["Name"] = e.names.front();  // docker's: the container's name
   }
   for (auto& [cid, c] : containers.items()) {
     if (!c.contains("IPv4Address")) c["IPv4Address"] = "";

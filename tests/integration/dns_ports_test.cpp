@@ -98,6 +98,9 @@ TEST_F(BridgeTest, NamesAliasesAndReverseLookupsWithNoStaleAnswer) {
   EXPECT_NE(client.out.find("nameserver 10.231.10.1"), std::string::npos) << client.out;
   EXPECT_NE(client.out.find("name = web"), std::string::npos) << "PTR: " << client.out;
   EXPECT_NE(client.out.find("hello-web"), std::string::npos) << client.out;
+  std::string web_id = trim_copy(berth({"inspect", "--format", "{{.Id}}", "web"}).out);
+  auto shown = nlohmann::json::parse(berth({"network", "inspect", "app"}).out)[0]["Containers"][web_id];
+  EXPECT_EQ(shown.value("Name", ""), "web") << shown.dump();
   auto names = lookups("web www webhost");
   for (const char* n : {"web", "www", "webhost"})
     EXPECT_NE(names[n].find("Address: 10.231.10.2"), std::string::npos) << n << ":\n" << names[n];

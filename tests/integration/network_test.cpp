@@ -44,6 +44,26 @@ TEST_F(NetworkTest, CreateListInspectRemove) {
   Result overlap = berth({"network", "create", "--subnet", "10.231.1.128/25", "n2"});
   EXPECT_NE(overlap.code, 0);
   EXPECT_NE(overlap.err.find("overlaps"), std::string::npos) << describe(overlap);
+  // docker's ls filters and formats, inspect's template.
+  ASSERT_EQ(berth({"network", "create", "--internal", "--label", "tier=back", "--subnet", "10.231.3.0/24", "n3"}).code, 0);
+  auto names = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"network", "ls", "--format", "{{.Name}} {{.Internal}}"});
+    Result r = berth(args);
+    EXPECT_EQ(r.code, 0) << describe(r);
+    return lines_of(r.out);
+  };
+  EXPECT_EQ(names({"--filter", "label=tier=back"}), std::vector<std::string>{"n3 true"});
+  EXPECT_EQ(names({"--filter", "name=n", "--filter", "type=custom"}), (std::vector<std::string>{"n1 false", "n3 true"}));
+  EXPECT_EQ(names({"--filter", "type=builtin"}), std::vector<std::string>{"berth false"});
+  EXPECT_EQ(names({"--filter", "dangling=true", "--filter", "name=n3"}), std::vector<std::string>{"n3 true"});
+  Result json = berth({"network", "ls", "--format", "json", "--filter", "name=n1"});
+  EXPECT_EQ(nlohmann::json::parse(json.out).value("Name", ""), "n1") << describe(json);
+  Result bad = berth({"network", "ls", "--filter", "colour=red"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("invalid filter 'colour'"), std::string::npos) << describe(bad);
+  Result tpl = berth({"network", "inspect", "-f", "{{.Name}} {{.Internal}}", "n3", "n1"});
+  EXPECT_EQ(lines_of(tpl.out), (std::vector<std::string>{"n3 true", "n1 false"})) << describe(tpl);
+  EXPECT_EQ(berth({"network", "remove", "n3"}).code, 0);
   Result rm = berth({"network", "rm", "n1"});
   EXPECT_EQ(rm.code, 0) << describe(rm);
   EXPECT_FALSE(link_exists(br));

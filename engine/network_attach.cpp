@@ -515,10 +515,16 @@ Result<> Engine::disconnect_network(const std::string& network, const std::strin
 
   if (live) {
     ASSIGN_OR_RETURN(netns::Netlink nl, netns::Netlink::open());
-    // Plugged by `network connect`, or at the start when it was the first network.
-    std::string link = nl.link_exists(extra_veth(rec.id, net.id)) ? extra_veth(rec.id, net.id) : host_veth(rec.id);
-    trace_note("network " + net.name + ": deleting " + link + " (its peer in the container goes with it)");
-    TRY(nl.delete_link(link));
+    // Its veth: one of its own when plugged by `network connect` or as a later network at
+    // the start, else the container's first one, plugged at the start for its first
+    // network. Neither there: deleted already, by a disconnect whose records' change then
+    // failed, and which this one finishes (a later network must never take the first's).
+    std::string link = extra_veth(rec.id, net.id);
+    if (!nl.link_exists(link)) link = first && nl.link_exists(host_veth(rec.id)) ? host_veth(rec.id) : "";
+    if (!link.empty()) {
+      trace_note("network " + net.name + ": deleting " + link + " (its peer in the container goes with it)");
+      TRY(nl.delete_link(link));
+    }
   }
   // Its endpoint goes; the published ports move to the new first network's endpoint.
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());

@@ -357,6 +357,17 @@ TEST_F(BridgeTest, SeveralNetworksConnectAndDisconnect) {
   EXPECT_EQ(out.out.find("eth1"), std::string::npos) << describe(out);
   Result gone = berth({"exec", "db", "sh", "-c", "nslookup www"});
   EXPECT_NE(gone.out.find("NXDOMAIN"), std::string::npos) << describe(gone);
+  // A disconnect whose veth went before its records' change failed: the next one finishes
+  // it, and leaves the first network's veth alone.
+  ASSERT_EQ(berth({"network", "connect", "back", "web"}).code, 0);
+  std::string id = trim_copy(berth({"inspect", "--format", "{{.Id}}", "web"}).out);
+  std::string back_id = nlohmann::json::parse(berth({"network", "inspect", "back"}).out)[0].value("Id", "");
+  ASSERT_EQ(run_command({"/usr/sbin/ip", "link", "del", "vx" + id.substr(0, 8) + back_id.substr(0, 4)}).code, 0);
+  Result finished = berth({"network", "disconnect", "back", "web"});
+  EXPECT_EQ(finished.code, 0) << describe(finished);
+  EXPECT_TRUE(link_exists("vb" + id.substr(0, 11))) << "the first network's veth was taken";
+  Result still = berth({"exec", "web", "cat", "/sys/class/net/eth0/operstate"});
+  EXPECT_EQ(trim_copy(still.out), "up") << describe(still);
   EXPECT_EQ(berth({"rm", "-f", "web", "db"}).code, 0);
   EXPECT_EQ(berth({"network", "rm", "front", "back"}).code, 0);
 }

@@ -75,6 +75,11 @@ void trace_note(const std::string& text) {
   emit(text);
 }
 
+void warn(const std::string& text) {
+  std::string line = "berth: warning: " + text + "\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+}
+
 std::string mount_flags_str(unsigned long flags) {
   static const std::pair<unsigned long, const char*> names[] = {
       {MS_RDONLY, "MS_RDONLY"},   {MS_NOSUID, "MS_NOSUID"},     {MS_NODEV, "MS_NODEV"},

@@ -28,6 +28,10 @@ void trace_syscall(const std::string& text);
 // A free-form line, for work outside a step table (e.g. "loading layer sha256:...").
 void trace_note(const std::string& text);
 
+// "berth: warning: text" on stderr, traced or not: something berth could not do and will
+// try again (a crash's leftovers it could not clean), which must not fail the command.
+void warn(const std::string& text);
+
 // Lines written by the calling thread carry `label` after their time ("[network] "), so
 // that a helper thread's work stands out from the main thread's it runs beside. A
 // static string; nullptr removes the label.

@@ -66,6 +66,16 @@ int list_networks(const Globals& g, bool quiet, const std::string& format, const
   auto all = eng->networks();
   if (!all) return report(all.error());
   bool table = format.empty() || format == "table";
+  // "table TEMPLATE": the template's rows under a header of docker's column names.
+  std::string row_format = format;
+  if (starts_with(format, "table ")) {
+    row_format = format.substr(6);
+    Json header = {{"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+                   {"IPv6", "IPV6"},     {"Internal", "INTERNAL"}, {"Labels", "LABELS"}, {"CreatedAt", "CREATED AT"}};
+    auto line = render_template(row_format, header);
+    if (!line) return report(line.error());
+    if (!quiet) std::puts(line->c_str());
+  }
   std::vector<std::vector<std::string>> rows;
   for (const auto& n : *all) {
     auto ok = matches(filters, n);
@@ -80,7 +90,7 @@ int list_networks(const Globals& g, bool quiet, const std::string& format, const
       continue;
     }
     Json j = list_fields(n);
-    auto text = format == "json" ? Result<std::string>(j.dump()) : render_template(format, j);
+    auto text = format == "json" ? Result<std::string>(j.dump()) : render_template(row_format, j);
     if (!text) return report(text.error());
     std::puts(text->c_str());
   }

@@ -401,7 +401,9 @@ Result<std::vector<std::vector<std::string>>> dependency_waves(const Project& pr
 }
 
 Result<engine::NetworkRecord> network_to_create(const Project& project, const std::string& key) {
-  const Network& n = project.networks.at(key);
+  auto found = project.networks.find(key);
+  if (found == project.networks.end()) return fail("no network " + key + " in the project");
+  const Network& n = found->second;
   std::string path = key_path("networks", key);
   if (!n.driver.empty() && n.driver != "bridge")
     return fail(key_path(path, "driver") + ": only bridge networks are supported", n.driver);

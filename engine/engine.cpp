@@ -63,17 +63,24 @@ Result<> Engine::unwire_interrupted(const std::vector<std::string>& created) {
     ASSIGN_OR_RETURN(nets, store->list());
   }
   for (const auto& id : created) {
-    // Its run lock, held meanwhile, is what a shim takes first: a `start` of it now would
-    // find a supervisor and wait for none of this. Taken already: it is being started.
-    auto held = containers_.lock_running(id);
-    if (!held) continue;
+    // A created container that was never started has none of it: left alone, unlocked.
     bool wired = path_exists(netns_path(id)) ||
                  std::any_of(nets.begin(), nets.end(), [&](const NetworkRecord& n) { return n.endpoints.contains(id); });
     if (!wired) continue;
+    // Its run lock, which a shim takes before it wires anything, held while it is unwired:
+    // a start that took it first is under way (skipped), and one that comes meanwhile
+    // finds it taken. Under it, the record must still say "created".
+    auto held = containers_.lock_running(id);
+    if (!held) continue;
+    auto rec = containers_.load(id);
+    if (!rec || rec->status != "created") continue;
     trace_note("cleaning up after a crash: the network of container " + id.substr(0, 12) +
                ", killed while it was being started");
-    TRY(runtime::remove_container_cgroup(id));
-    TRY(detach_network(id, true));
+    // What cannot be cleaned now is reported, and tried again by the next command: one
+    // stuck leftover must not stop every command.
+    auto done = runtime::remove_container_cgroup(id);
+    if (done) done = detach_network(id, true);
+    if (!done) warn("cleaning up the network of container " + id.substr(0, 12) + ": " + done.error().message());
   }
   return {};
 }

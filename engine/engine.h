@@ -224,7 +224,7 @@ class Engine {
                          const std::vector<std::pair<std::string, std::vector<std::string>>>& nets, bool ports);
   Result<> remove_endpoints(const std::string& id, bool release = false);  // on every network
   // docker rename: the container's name in its endpoints (so its DNS records), if it has any.
-  Result<> rename_endpoints(const std::string& id, const std::string& old_name, const std::string& new_name);
+  Result<> rename_endpoints(const ContainerRecord& rec, const std::string& new_name);
   Result<std::vector<PortRequest>> port_requests(const RunOptions& o);
   Result<> plug_network_live(const ContainerRecord& rec, const RunOptions& o, const std::string& network_id,
                              const std::vector<std::string>& aliases, bool first);

@@ -24,8 +24,7 @@ Result<> Engine::rename(const std::string& key, const std::string& new_name) {
   TRY(containers_.rename(rec.id, name));
   // A running container answers to its new name on its networks at once (as docker's does),
   // and no longer to the old one.
-  if (rec.name.empty()) return {};
-  return rename_endpoints(rec.id, rec.name, name);
+  return rename_endpoints(rec, name);
 }
 
 Result<std::vector<std::string>> Engine::prune_containers() {

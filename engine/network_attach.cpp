@@ -93,6 +93,21 @@ Result<> plug_veth(netns::Netlink& nl, const std::string& path, const std::strin
   return nl.set_up(host);
 }
 
+// An endpoint's DNS names: the container's name (first: what its address's PTR answer
+// names), its aliases on that network, its --hostname and its short id, each once.
+std::vector<std::string> endpoint_names(const std::string& name, const std::vector<std::string>& aliases,
+                                        const std::string& hostname, const std::string& id) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (!n.empty() && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  add(name);
+  for (const auto& a : aliases) add(a);
+  add(hostname);
+  add(id.substr(0, 12));
+  return names;
+}
+
 }  // namespace
 
 Result<> Engine::resolve_network_options(RunOptions& o, const oci::ImageConfig& image) {
@@ -206,13 +221,7 @@ Result<> Engine::add_endpoints(const ContainerRecord& rec, const RunOptions& o,
         ASSIGN_OR_RETURN(std::vector<PortBinding> bound, choose_ports(rec, o, requests, taken));
         for (size_t i = 0; i < nets.size(); i++) {
           Endpoint e;
-          if (!rec.name.empty()) e.names.push_back(rec.name);
-          // Its name, its aliases on this network, its --hostname, its short id.
-          std::vector<std::string> more = nets[i].second;
-          if (!o.hostname.empty()) more.push_back(o.hostname);
-          more.push_back(rec.id.substr(0, 12));
-          for (const auto& a : more)
-            if (std::find(e.names.begin(), e.names.end(), a) == e.names.end()) e.names.push_back(a);
+          e.names = endpoint_names(rec.name, nets[i].second, o.hostname, rec.id);
           e.dns = o.dns;
           if (i == 0) e.ports = bound;
           for (auto& n : all)
@@ -265,19 +274,25 @@ Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecor
   return rules;
 }
 
-Result<> Engine::rename_endpoints(const std::string& id, const std::string& old_name, const std::string& new_name) {
+Result<> Engine::rename_endpoints(const ContainerRecord& rec, const std::string& new_name) {
   if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
+  if (!is_bridge_network(o.network)) return {};
+  // Each network's aliases, by id: its names are made again as at the start, so an alias
+  // or --hostname equal to the old name stays.
+  ASSIGN_OR_RETURN(auto requests, bridge_requests(o));
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  std::map<std::string, std::vector<std::string>> aliases;
+  for (size_t i = 0; i < requests.size(); i++)
+    if (auto net = store->find(requests[i].name)) aliases[net->id] = i == 0 ? o.network_aliases : requests[i].aliases;
   bool changed = false;
   return store->modify(
       [&](std::vector<NetworkRecord>& all) -> Result<> {
         for (auto& n : all)
-          if (auto e = n.endpoints.find(id); e != n.endpoints.end())
-            for (auto& name : e->second.names)
-              if (name == old_name) {
-                name = new_name;
-                changed = true;
-              }
+          if (auto e = n.endpoints.find(rec.id); e != n.endpoints.end()) {
+            e->second.names = endpoint_names(new_name, aliases[n.id], o.hostname, rec.id);
+            changed = true;
+          }
         return {};
       },
       [&](const std::vector<NetworkRecord>& all) { return changed ? sync_networks(all) : Result<>{}; });

@@ -452,12 +452,13 @@ Result<> NetworkStore::remove(const std::string& key, bool force) {
   return {};
 }
 
-Result<std::vector<NetworkRecord>> NetworkStore::prune() {
+Result<std::vector<NetworkRecord>> NetworkStore::prune(const std::function<Result<>(const NetworkRecord&)>& before_removing) {
   ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(lock_path()));
   ASSIGN_OR_RETURN(auto all, list());
   std::vector<NetworkRecord> removed;
   for (auto& n : all) {
     if (n.is_default || !n.addresses.empty() || !n.addresses_v6.empty()) continue;
+    if (before_removing) TRY(before_removing(n));
     std::string path = record_path(n.id);
     if (::unlink(path.c_str()) < 0) return sys_error("unlink", path);
     removed.push_back(std::move(n));

@@ -146,7 +146,9 @@ class NetworkStore {
   Result<> remove(const std::string& name_or_id, bool force = false);
   // Removes every network without allocations except the default; returns what it removed
   // (the caller deletes their bridges).
-  Result<std::vector<NetworkRecord>> prune();
+  // `before_removing` runs for each, under the lock, before its record goes (an error
+  // stops the prune there).
+  Result<std::vector<NetworkRecord>> prune(const std::function<Result<>(const NetworkRecord&)>& before_removing = {});
 
   // Gives the container an IPv4 address on the network (and an IPv6 one when the network
   // has ipv6; read it from find(network).addresses_v6). `wanted_ip`/`wanted_ip6` empty:

@@ -31,7 +31,9 @@ std::vector<std::string> upstreams_of(const std::string& resolv_conf, const std:
     return ns == "127.0.0.53" || ns == "127.0.0.54";
   });
   if (!stub_only) return listed;
+  // A link-local server with its zone (fe80::1%eth0) is one berth-dns cannot name.
   std::vector<std::string> real = nameservers_of(resolved_conf);
+  std::erase_if(real, [](const std::string& ns) { return ns.find('%') != std::string::npos; });
   return real.empty() ? listed : real;
 }
 

@@ -42,6 +42,10 @@ Result<NetworkStore*> Engine::network_store() {
 
 Result<NetworkRecord> Engine::create_network(NetworkRecord wanted) {
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
+  // A removal cut short is finished first (its bridge and route gone), and none finishes
+  // meanwhile: the new network may take the same bridge name or subnet.
+  ASSIGN_OR_RETURN(FileLock removing, lock_removals(true));
+  TRY(finish_removals_locked());
   ASSIGN_OR_RETURN(auto routes, read_host_routes());
   ASSIGN_OR_RETURN(NetworkRecord net, store->create(std::move(wanted), routes));
   // Its bridge and rules now, as docker does (its DNS server comes with its first container).
@@ -122,7 +126,9 @@ Result<> Engine::finish_removals() {
   if (!path_exists(removals_dir())) return {};
   auto lock = lock_removals(false);
   if (!lock) return lock.error().errno_value() == EWOULDBLOCK ? Result<>{} : std::unexpected(lock.error());
-  return finish_removals_locked();
+  // Reported, not fatal: the note stays, and the next command tries again.
+  if (auto done = finish_removals_locked(); !done) warn("finishing a network's removal: " + done.error().message());
+  return {};
 }
 
 Result<> Engine::finish_removals_locked() {
@@ -133,7 +139,9 @@ Result<> Engine::finish_removals_locked() {
     ASSIGN_OR_RETURN(std::string text, read_file(path));
     auto net = NetworkRecord::from_json(Json::parse(text, nullptr, false), path);
     ASSIGN_OR_RETURN(NetworkStore * store, network_store());
-    if (net && !store->find(id)) {  // its record went: its kernel side must go too
+    auto still = store->find(id);
+    if (!still && still.error().errno_value() != ENOENT) return std::unexpected(still.error());  // unreadable: not "gone"
+    if (net && !still) {  // its record went: its kernel side must go too
       trace_note("cleaning up after a crash: network " + net->name + ", whose removal was cut short");
       TRY(forget_network(*net));
     }
@@ -160,23 +168,12 @@ Result<std::vector<NetworkRecord>> Engine::prune_networks() {
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   ASSIGN_OR_RETURN(FileLock removing, lock_removals(true));
   TRY(finish_removals_locked());
-  // Each network prune may remove is noted first. store->prune() decides under the
-  // store's lock, so a container may take one meanwhile: its note is then dropped.
-  ASSIGN_OR_RETURN(auto before, store->list());
-  std::vector<std::string> noted;
-  for (const auto& n : before) {
-    if (n.is_default || !n.addresses.empty() || !n.addresses_v6.empty()) continue;
-    TRY(note_removal(n));
-    noted.push_back(n.id);
+  // Each network is noted just before its record goes, under the store's lock.
+  ASSIGN_OR_RETURN(auto gone, store->prune([&](const NetworkRecord& n) { return note_removal(n); }));
+  for (const auto& n : gone) {
+    TRY(forget_network(n));
+    TRY(drop_removal_note(n.id));
   }
-  auto pruned = store->prune();
-  if (!pruned) {
-    for (const auto& id : noted) (void)drop_removal_note(id);
-    return std::unexpected(pruned.error());
-  }
-  std::vector<NetworkRecord> gone = std::move(*pruned);
-  for (const auto& n : gone) TRY(forget_network(n));
-  for (const auto& id : noted) TRY(drop_removal_note(id));
   // DNS servers of networks whose records are gone altogether (a crashed `network rm`).
   ASSIGN_OR_RETURN(auto left, store->list());
   for (const auto& dir : list_dir(path_join(root_.run, "dns")).value_or(std::vector<std::string>{})) {

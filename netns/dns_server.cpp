@@ -69,12 +69,10 @@ Result<Fd> bind_listener(const Endpoint& where, int type) {
   } else {
     ::setsockopt(s.get(), IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
   }
-  // TCP: a restarted server must not wait for the old one's connections in TIME_WAIT.
-  // Both: a resolver of the host's (dnsmasq, bind) listening on 0.0.0.0:53 with
-  // SO_REUSEADDR then lets this more specific bind be made, and the kernel gives the
-  // gateway's queries to the more specific socket (socket(7), udp(7)). Our own servers do
-  // not doubly bind one address: one runs per network, under its lock.
-  ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // A restarted server must not wait for the old one's connections in TIME_WAIT. Not for
+  // UDP: there it would let a second server bind the same address without an error (one
+  // left over from a crash, say), and the kernel would hand the queries to either.
+  if (type == SOCK_STREAM) ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(s.get(), &addr.u.any, addr.len) < 0) return sys_error("bind", what);
   if (type == SOCK_STREAM && ::listen(s.get(), 128) < 0) return sys_error("listen", what);
   return s;

@@ -56,6 +56,8 @@ TEST_F(NetworkTest, CreateListInspectRemove) {
   EXPECT_EQ(names({"--filter", "name=n", "--filter", "type=custom"}), (std::vector<std::string>{"n1 false", "n3 true"}));
   EXPECT_EQ(names({"--filter", "type=builtin"}), std::vector<std::string>{"berth false"});
   EXPECT_EQ(names({"--filter", "dangling=true", "--filter", "name=n3"}), std::vector<std::string>{"n3 true"});
+  Result tabled = berth({"network", "ls", "--format", "table {{.Name}}", "--filter", "name=n1"});
+  EXPECT_EQ(lines_of(tabled.out), (std::vector<std::string>{"NAME", "n1"})) << describe(tabled);
   Result json = berth({"network", "ls", "--format", "json", "--filter", "name=n1"});
   EXPECT_EQ(nlohmann::json::parse(json.out).value("Name", ""), "n1") << describe(json);
   Result bad = berth({"network", "ls", "--filter", "colour=red"});

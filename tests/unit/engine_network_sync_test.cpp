@@ -84,6 +84,8 @@ TEST(DnsRecords, ResolvedsStubIsReplacedByItsUpstreams) {
             (std::vector<std::string>{"10.0.0.1", "127.0.0.53"}))
       << "not resolved's file alone: as written";
   EXPECT_EQ(upstreams_of("nameserver 127.0.0.1\n", real), (std::vector<std::string>{"127.0.0.1"}));
+  EXPECT_EQ(upstreams_of(stub, "nameserver fe80::1%eth0\n"), (std::vector<std::string>{"127.0.0.53"}))
+      << "a zoned link-local server cannot be forwarded to: the stub stays";
 }
 
 TEST(DnsRecords, NameserversOfResolvConf) {

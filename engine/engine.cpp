@@ -341,10 +341,15 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   // the container starts; served by a thread once it has (berth itself is its shim in the
   // foreground).
   std::optional<runtime::ProxyThread> proxy;
+  std::vector<Fd> held_ports;  // those nftables serves, held while it runs
   runtime::RunRequest req = run_request(rec.id);
   req.stdio = hooks.stdio;
   req.before_clone = [&]() -> Result<> {
     TRY(helpers.join());
+    // One taken since the check at create loses only the guard: DNAT serves it all the same.
+    ASSIGN_OR_RETURN(auto held, proxy_rules(rec, false));
+    for (const auto& rule : held)
+      if (auto fd = runtime::hold_port(rule)) held_ports.push_back(std::move(*fd));
     ASSIGN_OR_RETURN(auto rules, proxy_rules(rec));
     if (rules.empty()) return {};
     ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules));
@@ -364,6 +369,7 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   };
   auto status = runtime::run_container(req);
   proxy.reset();  // the ports close with the container
+  held_ports.clear();
   if (!status) return cleanup(status.error());
   // --network none, host and container: leave no network state to look for.
   const bool networked = is_bridge_network(o.network);

@@ -237,7 +237,9 @@ class Engine {
                                                 const std::vector<PortRequest>& requests,
                                                 const std::vector<PortBinding>& taken);
   // What the shim's userland proxy serves for a running container.
-  Result<std::vector<runtime::ProxyRule>> proxy_rules(const ContainerRecord& rec);
+  // Its published ports: those the userland proxy serves (`proxied`), or those nftables
+  // serves, which its supervisor only holds (runtime::hold_port).
+  Result<std::vector<runtime::ProxyRule>> proxy_rules(const ContainerRecord& rec, bool proxied = true);
   // The kernel follows the network records: bridges, DNS servers, nftables
   // (engine/network_sync.cpp). Called under the network store's lock.
   Result<> sync_networks(const std::vector<NetworkRecord>& all);

@@ -104,9 +104,9 @@ Result<> Engine::spawn_shim(const ContainerRecord& rec) {
   if (!rec.healthcheck.is_null())
     cfg.health_interval_ms = Healthcheck::from_json(rec.healthcheck).interval_ns / 1'000'000;
   TRY(make_dirs(containers_.rootfs_dir(rec.id), 0755));
-  // A new shim chooses the userland proxy's host ports anew (choose_ports).
-  if (::unlink(path_join(cfg.run_dir, "proxy.ports").c_str()) < 0 && errno != ENOENT)
-    return sys_error("unlink", path_join(cfg.run_dir, "proxy.ports"));
+  // A new shim chooses its host ports anew (choose_ports).
+  if (::unlink(path_join(cfg.run_dir, "host.ports").c_str()) < 0 && errno != ENOENT)
+    return sys_error("unlink", path_join(cfg.run_dir, "host.ports"));
   std::string conf = path_join(cfg.run_dir, "shim.conf");
   TRY(write_file_atomic(conf, cfg.format(), 0600, Sync::kNoSync));
   std::string shim = path_join(dir_name(exe), "berth-shim");
@@ -171,10 +171,14 @@ int Engine::launch_and_become_shim(const ContainerRecord& rec, const runtime::Sh
   auto started = start_detached(rec.id, ::getpid());
   for (int fd = 0; fd < 3; fd++) ::dup2(null, fd);
   if (!started) return failed(started.error());
-  // The host ports the shim's userland proxy serves, now that they are chosen.
-  if (auto rules = proxy_rules(rec); rules && !rules->empty()) {
+  // The host ports the shim's userland proxy serves, and those it holds for nftables, now
+  // that they are chosen.
+  auto served = proxy_rules(rec, true);
+  auto held = proxy_rules(rec, false);
+  if (served && held && (!served->empty() || !held->empty())) {
     runtime::ShimConfig with_proxy = cfg;
-    with_proxy.proxy = *rules;
+    with_proxy.proxy = *served;
+    with_proxy.hold = *held;
     if (auto w = write_file_atomic(conf, with_proxy.format(), 0600, Sync::kNoSync); !w) {
       ::kill(started->pid, SIGKILL);
       (void)runtime::remove_container_cgroup(rec.id);

@@ -232,34 +232,33 @@ Result<> Engine::add_endpoints(const ContainerRecord& rec, const RunOptions& o,
       [&](const std::vector<NetworkRecord>& all) { return sync_networks(all); });
 }
 
-// With the userland proxy, the shim holds the host ports for its whole life, across
-// restarts of the container: the ports chosen for its first start are kept in the run
-// directory (proxy.ports, removed when a new shim is spawned) and reused, since a trial
-// bind would now find them taken by the shim itself.
+// The shim holds the host ports for its whole life, across restarts of the container:
+// served by its userland proxy, or held for nftables' DNAT (runtime::hold_port). So the
+// ports chosen for its first start are kept in the run directory (host.ports, removed
+// when a new shim is spawned) and reused, since a trial bind would now find them taken by
+// the shim itself.
 Result<std::vector<PortBinding>> Engine::choose_ports(const ContainerRecord& rec, const RunOptions& o,
                                                       const std::vector<PortRequest>& requests,
                                                       const std::vector<PortBinding>& taken) {
-  std::string saved = path_join(containers_.run_dir(rec.id), "proxy.ports");
-  if (o.userland_proxy && !requests.empty()) {
-    if (auto text = read_file(saved)) {
-      std::vector<PortBinding> out;
-      auto j = Json::parse(*text, nullptr, false);
-      for (const Json& b : j.is_array() ? j : Json::array()) out.push_back(PortBinding::from_json(b));
-      if (out.size() == requests.size()) return out;
-    }
+  if (requests.empty()) return std::vector<PortBinding>{};
+  std::string saved = path_join(containers_.run_dir(rec.id), "host.ports");
+  if (auto text = read_file(saved)) {
+    std::vector<PortBinding> out;
+    auto j = Json::parse(*text, nullptr, false);
+    for (const Json& b : j.is_array() ? j : Json::array()) out.push_back(PortBinding::from_json(b));
+    if (out.size() == requests.size()) return out;
   }
   ASSIGN_OR_RETURN(std::vector<PortBinding> bound, choose_host_ports(requests, taken));
-  if (!o.userland_proxy || bound.empty()) return bound;
   Json j = Json::array();
   for (auto& b : bound) {
-    b.proxy = true;
+    b.proxy = o.userland_proxy;
     j.push_back(b.to_json());
   }
   TRY(write_file_atomic(saved, j.dump(), 0600, Sync::kNoSync));
   return bound;
 }
 
-Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecord& rec) {
+Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecord& rec, bool proxied) {
   std::vector<runtime::ProxyRule> rules;
   ASSIGN_OR_RETURN(auto all, networks());
   for (const auto& net : all) {
@@ -267,7 +266,7 @@ Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecor
     auto ip = net.addresses.find(rec.id);
     if (ep == net.endpoints.end() || ip == net.addresses.end()) continue;
     for (const auto& p : ep->second.ports)
-      if (p.proxy)
+      if (p.proxy == proxied)
         rules.push_back({p.protocol, p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, ip->second,
                          p.container_port});
   }

@@ -87,20 +87,32 @@ std::string describe(const ProxyRule& rule) {
          host_port(rule.target_ip, rule.target_port);
 }
 
-Result<Fd> bind_proxy_socket(const ProxyRule& rule) {
+namespace {
+
+// A socket of the rule's protocol bound to its host address and port, non-blocking,
+// close-on-exec, IPv6 ones with IPV6_V6ONLY (so "::" and "0.0.0.0" are published apart).
+// `serve`: for the proxy, with SO_REUSEADDR for TCP (a restart need not wait for old
+// connections' TIME_WAIT; never for UDP, where it would let a second socket share the
+// port silently) and listening; else only bound, to hold the port.
+Result<Fd> bind_rule_socket(const ProxyRule& rule, bool serve) {
   bool tcp = rule.protocol == "tcp";
   if (!tcp && rule.protocol != "udp") return fail("unknown protocol", rule.protocol);
   ASSIGN_OR_RETURN(Endpoint local, endpoint_of(rule.host_ip, rule.host_port));
   Fd s(::socket(local.family(), (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!s) return sys_error("socket");
-  // Not for UDP: there SO_REUSEADDR would let a second socket share the port silently.
-  if (tcp) proxy::set_option(s.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+  if (serve && tcp) proxy::set_option(s.get(), SOL_SOCKET, SO_REUSEADDR, 1);
   if (local.family() == AF_INET6) proxy::set_option(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1);
   std::string where = host_port(rule.host_ip, rule.host_port) + "/" + rule.protocol;
   if (::bind(s.get(), local.sa(), local.len) < 0) return sys_error("bind", where);
-  if (tcp && ::listen(s.get(), SOMAXCONN) < 0) return sys_error("listen", where);
+  if (serve && tcp && ::listen(s.get(), SOMAXCONN) < 0) return sys_error("listen", where);
   return s;
 }
+
+}  // namespace
+
+Result<Fd> bind_proxy_socket(const ProxyRule& rule) { return bind_rule_socket(rule, true); }
+
+Result<Fd> hold_port(const ProxyRule& rule) { return bind_rule_socket(rule, false); }
 
 char* PortProxy::Impl::scratch() {
   if (!scratch_buffer) scratch_buffer = std::make_unique_for_overwrite<char[]>(proxy::kScratchBytes);

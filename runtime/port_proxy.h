@@ -109,6 +109,14 @@ struct ProxyListener {
 // listening; IPv6 ones with IPV6_V6ONLY, so "::" and "0.0.0.0" can be published apart.
 Result<Fd> bind_proxy_socket(const ProxyRule& rule);
 
+// A published port held, not served: a socket bound to the rule's host address and port
+// (TCP not listening; the target is not used), without SO_REUSEADDR. No other socket can
+// bind the port then, whatever its own options (socket(7): both must set SO_REUSEADDR, or
+// SO_REUSEPORT, to share one), and nftables' DNAT diverts the port's traffic before any
+// socket sees it. What a DNAT'd port gets from its container's supervisor, as docker 28
+// does: a server started on the host later fails at bind, rather than losing its traffic.
+Result<Fd> hold_port(const ProxyRule& rule);
+
 // "tcp 0.0.0.0:8080 -> 172.18.0.2:80", for messages.
 std::string describe(const ProxyRule& rule);
 

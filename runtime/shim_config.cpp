@@ -64,6 +64,8 @@ std::string ShimConfig::format() const {
                     "\ninteractive=" + (interactive ? "1" : "0") +
                     "\nhealth_interval_ms=" + std::to_string(health_interval_ms) + "\n";
   for (const auto& rule : proxy) out += "proxy=" + format_proxy_rule(rule) + "\n";
+  for (const auto& rule : hold)
+    out += "hold=" + rule.protocol + " " + rule.host_ip + " " + std::to_string(rule.host_port) + "\n";
   return out;
 }
 
@@ -94,6 +96,10 @@ Result<ShimConfig> ShimConfig::parse(const std::string& text) {
       if (!parse_proxy_rule(value, c.proxy.emplace_back()))
         return fail("shim config line " + std::to_string(line) +
                     ": want proxy=PROTOCOL HOST_IP HOST_PORT TARGET_IP TARGET_PORT", value);
+    } else if (key == "hold") {
+      // The same fields as a proxy rule's first three; the target is not used.
+      if (!parse_proxy_rule(value + " 0.0.0.0 1", c.hold.emplace_back()))
+        return fail("shim config line " + std::to_string(line) + ": want hold=PROTOCOL HOST_IP HOST_PORT", value);
     } else {
       return fail("shim config line " + std::to_string(line) + ": unknown key", key);
     }

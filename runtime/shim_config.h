@@ -19,6 +19,9 @@
 // may appear once per published port the shim serves itself (the userland proxy,
 // runtime/port_proxy.h), as five space-separated fields:
 //   proxy=PROTOCOL HOST_IP HOST_PORT TARGET_IP TARGET_PORT     e.g.  proxy=tcp 0.0.0.0 8080 172.18.0.2 80
+// "hold" once per published port that nftables serves, which the shim only holds
+// (hold_port) for its whole life, so that nothing else on the host binds it:
+//   hold=PROTOCOL HOST_IP HOST_PORT                             e.g.  hold=tcp 0.0.0.0 8080
 #pragma once
 
 #include <cstdint>
@@ -46,6 +49,9 @@ struct ShimConfig {
   // Published ports served by the shim's userland proxy, open for the shim's whole life
   // (across restarts: the container keeps its address); empty when nftables serves them.
   std::vector<ProxyRule> proxy;
+  // Published ports that nftables serves, held by the shim for its whole life (only their
+  // protocol, host_ip and host_port are used).
+  std::vector<ProxyRule> hold;
 
   std::string format() const;
   static Result<ShimConfig> parse(const std::string& text);

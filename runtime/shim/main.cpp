@@ -364,6 +364,17 @@ int shim_main(int argc, char** argv) {
     tell(ready, "error " + proxy.error().serialize());
     return 1;
   }
+  // The ports nftables serves, held for the shim's life, across the container's restarts.
+  // One taken meanwhile (between berth's check at the start and now) loses only the guard:
+  // the rules divert its traffic to the container all the same.
+  std::vector<Fd> held_ports;
+  for (const auto& rule : cfg->hold) {
+    auto held = hold_port(rule);
+    if (held)
+      held_ports.push_back(std::move(*held));
+    else
+      diag("not holding a published port: " + held.error().message());
+  }
   sigset_t set;
   sigemptyset(&set);
   for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE}) sigaddset(&set, sig);

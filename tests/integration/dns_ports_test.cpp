@@ -501,6 +501,55 @@ TEST_F(BridgeTest, PruneTakesUnusedNetworksAndEditsToEtcFilesSurviveARestart) {
   EXPECT_EQ(berth({"network", "rm", "used"}).code, 0);
 }
 
+// errno of a bind(2) to 0.0.0.0:port, with SO_REUSEADDR as servers set it (0: it bound).
+int bind_errno(int type, uint16_t port) {
+  int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  int e = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 ? 0 : errno;
+  close(s);
+  return e;
+}
+
+// A DNAT'd port is held by the container's supervisor while it lives, as docker 28 does:
+// a host server started afterwards fails at bind rather than losing its traffic. The
+// shim holds it across the container's restarts; berth does in the foreground.
+TEST_F(BridgeTest, PublishedPortsAreHeldWhileTheContainerLives) {
+  ASSERT_EQ(berth({"network", "create", "--subnet", "10.231.24.0/24", "app"}).code, 0);
+  ASSERT_EQ(berth({"run", "-d", "--name", "flap", "--restart", "always", "--network", "app", "-p", "18791:7000", "-p",
+                   "18792:7001/udp", "busybox", "sh", "-c", "sleep 2; exit 3"})
+                .code,
+            0);
+  EXPECT_EQ(bind_errno(SOCK_STREAM, 18791), EADDRINUSE);
+  EXPECT_EQ(bind_errno(SOCK_DGRAM, 18792), EADDRINUSE);
+  // Restarted by its shim (running again after an exit): the same ports, still held,
+  // still published.
+  std::string state;
+  for (int i = 0; i < 100 && state != "running 1"; i++) {
+    std::this_thread::sleep_for(50ms);
+    state = trim_copy(berth({"inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "flap"}).out);
+  }
+  ASSERT_EQ(state, "running 1") << "no restart seen";
+  EXPECT_EQ(trim_copy(berth({"port", "flap", "7000"}).out), "0.0.0.0:18791");
+  EXPECT_EQ(bind_errno(SOCK_STREAM, 18791), EADDRINUSE);
+  EXPECT_NE(rules().find("18791"), std::string::npos) << rules();
+  EXPECT_EQ(berth({"rm", "-f", "flap"}).code, 0);
+  EXPECT_EQ(bind_errno(SOCK_STREAM, 18791), 0) << "freed with the container";
+  EXPECT_EQ(bind_errno(SOCK_DGRAM, 18792), 0);
+  // In the foreground, berth holds it.
+  Process fg = berth_bg({"run", "--rm", "--network", "app", "-p", "18793:7000", "busybox", "sleep", "2"});
+  int e = 0;
+  for (int i = 0; i < 50 && (e = bind_errno(SOCK_STREAM, 18793)) == 0; i++) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(e, EADDRINUSE);
+  Result done = fg.wait();
+  EXPECT_EQ(done.code, 0) << describe(done);
+  EXPECT_EQ(bind_errno(SOCK_STREAM, 18793), 0);
+  EXPECT_EQ(berth({"network", "rm", "app"}).code, 0);
+}
+
 // What a berth killed half-way through a start leaves, made here deterministically: the
 // first half of `run` (create, with the network wired on its helpers) done in this
 // process, whose hold on the container ends with the scope, as a kill -9 would end it.

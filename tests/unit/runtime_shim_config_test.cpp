@@ -63,5 +63,21 @@ TEST(ShimConfigTest, BadProxyLinesAreRejectedWithTheirLine) {
   }
 }
 
+TEST(ShimConfigTest, HeldPortsRoundTripAndBadOnesAreRejected) {
+  ShimConfig c = sample();
+  c.hold = {{"tcp", "0.0.0.0", 8081, "", 0}, {"udp", "::", 5354, "", 0}};
+  std::string text = c.format();
+  EXPECT_NE(text.find("\nhold=tcp 0.0.0.0 8081\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nhold=udp :: 5354\n"), std::string::npos) << text;
+  auto back = ShimConfig::parse(text);
+  ASSERT_TRUE(back) << back.error().message();
+  ASSERT_EQ(back->hold.size(), 2u);
+  EXPECT_EQ(back->hold[1].protocol, "udp");
+  EXPECT_EQ(back->hold[1].host_ip, "::");
+  EXPECT_EQ(back->hold[1].host_port, 5354);
+  for (const char* bad : {"tcp 0.0.0.0", "sctp 0.0.0.0 80", "tcp 0.0.0.0 65536", "tcp 0.0.0.0 80 172.18.0.2 80"})
+    EXPECT_FALSE(ShimConfig::parse(sample().format() + "hold=" + bad + "\n")) << bad;
+}
+
 }  // namespace
 }  // namespace berth::runtime

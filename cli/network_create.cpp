@@ -36,19 +36,12 @@ Result<> check_families(const engine::NetworkRecord& wanted, const NetworkCreate
   return {};
 }
 
-// -o key=value: the MTU has a field of its own; the rest are the driver's options.
+// -o key=value (engine::add_driver_option).
 Result<> add_options(engine::NetworkRecord& wanted, const std::vector<std::string>& opts) {
   for (const auto& o : opts) {
     auto eq = o.find('=');
     if (eq == std::string::npos) return fail("invalid --opt (want key=value)", o);
-    std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-    if (key != "mtu" && key != "com.docker.network.driver.mtu") {
-      wanted.options[key] = value;
-      continue;
-    }
-    auto mtu = parse_int(value);
-    if (!mtu) return fail("invalid mtu", value);
-    wanted.mtu = static_cast<int>(*mtu);
+    TRY(engine::add_driver_option(wanted, o.substr(0, eq), o.substr(eq + 1)));
   }
   return {};
 }

@@ -171,17 +171,9 @@ Result<> add_ipam_config(engine::NetworkRecord& wanted, const Network& n, const 
   return {};
 }
 
-// driver_opts: the MTU has a field of its own; the rest are the driver's options.
+// driver_opts (engine::add_driver_option).
 Result<> add_driver_opts(engine::NetworkRecord& wanted, const Network& n, const std::string& path) {
-  for (const auto& [k, v] : n.driver_opts) {
-    if (k != "com.docker.network.driver.mtu" && k != "mtu") {
-      wanted.options[k] = v;
-      continue;
-    }
-    auto mtu = parse_int(v);
-    if (!mtu) return fail(path + ": invalid mtu", v);
-    wanted.mtu = static_cast<int>(*mtu);
-  }
+  for (const auto& [k, v] : n.driver_opts) TRY_CTX(engine::add_driver_option(wanted, k, v), path);
   return {};
 }
 

@@ -58,7 +58,7 @@ Result<> Engine::unwire_interrupted(const std::vector<std::string>& created) {
   // endpoints (DNS names, DNAT rules) recorded, in any combination (they are made side by
   // side: engine/network_attach.cpp). The container stays "created", with its addresses.
   std::vector<NetworkRecord> nets;
-  if (networks_ || path_exists(path_join(root_.storage, "networks"))) {
+  if (networks_used()) {
     ASSIGN_OR_RETURN(NetworkStore * store, network_store());
     ASSIGN_OR_RETURN(nets, store->list());
   }
@@ -346,13 +346,12 @@ Result<runtime::ExitStatus> Engine::run(const RunOptions& o, const RunHooks& hoo
   req.stdio = hooks.stdio;
   req.before_clone = [&]() -> Result<> {
     TRY(helpers.join());
+    ASSIGN_OR_RETURN(PortRules rules, port_rules(rec));
     // One taken since the check at create loses only the guard: DNAT serves it all the same.
-    ASSIGN_OR_RETURN(auto held, proxy_rules(rec, false));
-    for (const auto& rule : held)
+    for (const auto& rule : rules.held)
       if (auto fd = runtime::hold_port(rule)) held_ports.push_back(std::move(*fd));
-    ASSIGN_OR_RETURN(auto rules, proxy_rules(rec));
-    if (rules.empty()) return {};
-    ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules));
+    if (rules.served.empty()) return {};
+    ASSIGN_OR_RETURN(runtime::PortProxy opened, runtime::PortProxy::open(rules.served));
     proxy.emplace(std::move(opened));
     return {};
   };

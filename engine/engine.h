@@ -200,6 +200,9 @@ class Engine {
   Result<> unwire_interrupted(const std::vector<std::string>& created);
   std::string netns_path(const std::string& id) const;
   Result<NetworkStore*> network_store();
+  // Whether this root has network records at all (else there is nothing to change there,
+  // and opening the store would make the default network).
+  bool networks_used() const;
   // On a bridge network: an address for the container (at create), released at rm.
   Result<std::string> allocate_address(const RunOptions& o, const std::string& id);
   Result<> release_addresses(const std::string& id);
@@ -237,9 +240,12 @@ class Engine {
                                                 const std::vector<PortRequest>& requests,
                                                 const std::vector<PortBinding>& taken);
   // What the shim's userland proxy serves for a running container.
-  // Its published ports: those the userland proxy serves (`proxied`), or those nftables
-  // serves, which its supervisor only holds (runtime::hold_port).
-  Result<std::vector<runtime::ProxyRule>> proxy_rules(const ContainerRecord& rec, bool proxied = true);
+  // Its published ports: those its userland proxy serves, and those nftables serves, which
+  // its supervisor only holds (runtime::hold_port).
+  struct PortRules {
+    std::vector<runtime::ProxyRule> served, held;
+  };
+  Result<PortRules> port_rules(const ContainerRecord& rec);
   // The kernel follows the network records: bridges, DNS servers, nftables
   // (engine/network_sync.cpp). Called under the network store's lock.
   Result<> sync_networks(const std::vector<NetworkRecord>& all);

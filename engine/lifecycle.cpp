@@ -173,12 +173,10 @@ int Engine::launch_and_become_shim(const ContainerRecord& rec, const runtime::Sh
   if (!started) return failed(started.error());
   // The host ports the shim's userland proxy serves, and those it holds for nftables, now
   // that they are chosen.
-  auto served = proxy_rules(rec, true);
-  auto held = proxy_rules(rec, false);
-  if (served && held && (!served->empty() || !held->empty())) {
+  if (auto rules = port_rules(rec); rules && (!rules->served.empty() || !rules->held.empty())) {
     runtime::ShimConfig with_proxy = cfg;
-    with_proxy.proxy = *served;
-    with_proxy.hold = *held;
+    with_proxy.proxy = rules->served;
+    with_proxy.hold = rules->held;
     if (auto w = write_file_atomic(conf, with_proxy.format(), 0600, Sync::kNoSync); !w) {
       ::kill(started->pid, SIGKILL);
       (void)runtime::remove_container_cgroup(rec.id);

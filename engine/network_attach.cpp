@@ -185,7 +185,7 @@ Result<std::string> Engine::allocate_address(const RunOptions& o, const std::str
 }
 
 Result<> Engine::release_addresses(const std::string& id) {
-  if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  if (!networks_used()) return {};
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   TRY(store->release_all(id));
   return {};
@@ -258,23 +258,23 @@ Result<std::vector<PortBinding>> Engine::choose_ports(const ContainerRecord& rec
   return bound;
 }
 
-Result<std::vector<runtime::ProxyRule>> Engine::proxy_rules(const ContainerRecord& rec, bool proxied) {
-  std::vector<runtime::ProxyRule> rules;
+Result<Engine::PortRules> Engine::port_rules(const ContainerRecord& rec) {
+  PortRules rules;
   ASSIGN_OR_RETURN(auto all, networks());
   for (const auto& net : all) {
     auto ep = net.endpoints.find(rec.id);
     auto ip = net.addresses.find(rec.id);
     if (ep == net.endpoints.end() || ip == net.addresses.end()) continue;
     for (const auto& p : ep->second.ports)
-      if (p.proxy == proxied)
-        rules.push_back({p.protocol, p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, ip->second,
-                         p.container_port});
+      (p.proxy ? rules.served : rules.held)
+          .push_back({p.protocol, p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, ip->second,
+                      p.container_port});
   }
   return rules;
 }
 
 Result<> Engine::rename_endpoints(const ContainerRecord& rec, const std::string& new_name) {
-  if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  if (!networks_used()) return {};
   ASSIGN_OR_RETURN(RunOptions o, RunOptions::from_json(rec.options));
   if (!is_bridge_network(o.network)) return {};
   // Each network's aliases, by id: its names are made again as at the start, so an alias
@@ -298,7 +298,7 @@ Result<> Engine::rename_endpoints(const ContainerRecord& rec, const std::string&
 }
 
 Result<> Engine::remove_endpoints(const std::string& id, bool release) {
-  if (!networks_ && !path_exists(path_join(root_.storage, "networks"))) return {};  // never used
+  if (!networks_used()) return {};
   ASSIGN_OR_RETURN(NetworkStore * store, network_store());
   bool changed = false;  // an address alone is in no DNS record or NAT rule
   return store->modify(

@@ -131,6 +131,17 @@ Result<> add_gateway(NetworkRecord& wanted, const std::string& ip) {
   return a.v6 ? set_once(wanted.gateway_v6, ip, "IPv6 gateway") : set_once(wanted.gateway, ip, "IPv4 gateway");
 }
 
+Result<> add_driver_option(NetworkRecord& wanted, const std::string& key, const std::string& value) {
+  if (key != "mtu" && key != "com.docker.network.driver.mtu") {
+    wanted.options[key] = value;
+    return {};
+  }
+  auto mtu = parse_int(value);
+  if (!mtu) return fail("invalid mtu", value);
+  wanted.mtu = static_cast<int>(*mtu);
+  return {};
+}
+
 Result<> validate_network_name(const std::string& name) {
   auto ok = [](char c, bool first) {
     bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

@@ -191,5 +191,8 @@ Result<> validate_network_name(const std::string& name);
 // both.
 Result<> add_subnet(NetworkRecord& wanted, const std::string& cidr);
 Result<> add_gateway(NetworkRecord& wanted, const std::string& ip);
+// docker's -o KEY=VALUE and compose's driver_opts: the MTU (`mtu` or
+// com.docker.network.driver.mtu) has a field of its own; the rest are the driver's options.
+Result<> add_driver_option(NetworkRecord& wanted, const std::string& key, const std::string& value);
 
 }  // namespace berth::engine

@@ -29,6 +29,8 @@ std::vector<std::string> host_routes() { return read_host_routes().value_or(std:
 
 }  // namespace
 
+bool Engine::networks_used() const { return networks_ || path_exists(path_join(root_.storage, "networks")); }
+
 std::string Engine::netns_path(const std::string& id) const { return path_join(root_.run, "netns/" + id); }
 
 Result<NetworkStore*> Engine::network_store() {

@@ -75,10 +75,6 @@ Result<> bind_new_netns(const std::string& path) {
   return worker.wait();
 }
 
-}  // namespace
-
-namespace {
-
 // The mount point for a namespace: an empty file with no permissions, which only ever
 // serves to be mounted on (mode 0, like iproute2's). `bind` mounts the namespace on it; if
 // that fails, the file goes again.

@@ -271,5 +271,11 @@ TEST_F(RunPlan, NetworkDriverOptsAndDriver) {
   EXPECT_EQ(overlay.error().message(), "networks.front.driver: only bridge networks are supported \"overlay\"");
 }
 
+TEST_F(RunPlan, NetworkBadMtuNamesItsKey) {
+  auto r = front_network("    driver_opts: {mtu: big}\n");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(), "networks.front.driver_opts: invalid mtu \"big\"");
+}
+
 }  // namespace
 }  // namespace berth::compose
